@@ -1,0 +1,1 @@
+"""Framework-free request model, routing, negotiation and access rules."""

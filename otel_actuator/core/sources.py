@@ -1,0 +1,97 @@
+"""The seams through which data reaches the endpoints.
+
+Endpoints read only these small protocols; the OpenTelemetry bridge, the logging tail, the web
+adapters and user code implement them. Data flows one way: source -> endpoint -> HTTP.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional, Protocol, runtime_checkable
+
+
+@dataclass(frozen=True)
+class Meter:
+    """One time series in Micrometer terms: name, tags and its statistics (COUNT, TOTAL_TIME, MAX, VALUE ...)."""
+
+    name: str
+    tags: Mapping[str, str]
+    measurements: Mapping[str, float]
+    description: Optional[str] = None
+    base_unit: Optional[str] = None
+
+
+@runtime_checkable
+class MeterSource(Protocol):
+    def meter_names(self) -> Sequence[str]:
+        """Every meter name currently known."""
+
+    def meters(self, name: str) -> Sequence[Meter]:
+        """Every series of one meter (empty when unknown)."""
+
+
+@runtime_checkable
+class PrometheusSource(Protocol):
+    def render(self, accept: str) -> tuple[bytes, str]:
+        """The exposition text and its content type, OpenMetrics when Accept asks for it."""
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One recorded HTTP server exchange. Header values are already redacted where needed."""
+
+    timestamp: _dt.datetime
+    method: str
+    uri: str
+    status: int
+    time_taken_ns: int
+    request_headers: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    response_headers: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    remote_address: Optional[str] = None
+    principal: Optional[str] = None
+    trace_id: Optional[str] = None
+    span_id: Optional[str] = None
+
+
+@runtime_checkable
+class ExchangeSource(Protocol):
+    def exchanges(self) -> Sequence[Exchange]:
+        """The recorded exchanges, newest first."""
+
+
+@runtime_checkable
+class LogSource(Protocol):
+    """A byte-addressed log whose offsets stay stable while it grows (for Range requests)."""
+
+    def size(self) -> int:
+        """Total bytes the log holds now (its end offset)."""
+
+    def read(self, start: int, end: int) -> bytes:
+        """Bytes ``start`` .. ``end`` inclusive; ``start`` may be below what is still kept."""
+
+    def first_offset(self) -> int:
+        """Lowest offset still readable (0 for a file; grows as a bounded buffer drops old lines)."""
+
+
+@dataclass(frozen=True)
+class RouteMapping:
+    """One route of the host application, for the mappings endpoint."""
+
+    patterns: tuple[str, ...]
+    methods: tuple[str, ...]
+    handler: str
+    handler_class: str = ""
+    handler_name: str = ""
+    produces: tuple[str, ...] = ()
+    consumes: tuple[str, ...] = ()
+
+
+MappingsProvider = Callable[[], Sequence[RouteMapping]]
+
+#: A property source for the env endpoint: its name and a callable giving its properties now.
+PropertySource = tuple[str, Callable[[], Mapping[str, Any]]]
+
+#: An info contributor: returns a mapping merged (deeply) into the info payload.
+InfoContributor = Callable[[], Mapping[str, Any]]

@@ -1,0 +1,1 @@
+"""One module per actuator endpoint id: pure code turning sources and settings into payloads."""

@@ -1,0 +1,177 @@
+"""Every setting of otel_actuator, in one frozen dataclass read once from ``OTEL_ACTUATOR_*``.
+
+Each field carries its environment variable name and a one-line description in its metadata; the
+configuration reference in docs/ and the ``opentelemetry-instrument`` flags are derived from them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Optional, Union, get_args, get_origin, get_type_hints
+
+PREFIX = "OTEL_ACTUATOR_"
+
+SHOW_NEVER = "never"
+SHOW_WHEN_AUTHORIZED = "when-authorized"
+SHOW_ALWAYS = "always"
+SHOW_CHOICES = (SHOW_NEVER, SHOW_WHEN_AUTHORIZED, SHOW_ALWAYS)
+
+
+class SettingsError(ValueError):
+    """A setting has a value that cannot be used; the message names the variable."""
+
+
+def _setting(default: Any, doc: str, *, choices: tuple[str, ...] = ()) -> Any:
+    meta = {"doc": doc, "choices": choices}
+    if isinstance(default, (list, dict, set)):
+        raise TypeError("use tuples for sequence defaults")
+    return field(default=default, metadata=meta)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The actuator's configuration. Build with ``Settings.from_env()`` or keyword arguments."""
+
+    base_path: str = _setting("/actuator", "Path under which the actuator endpoints are served.")
+    exposure_include: tuple[str, ...] = _setting(("health",), "Endpoint ids exposed over HTTP (comma list, * for all).")
+    exposure_exclude: tuple[str, ...] = _setting(
+        (), "Endpoint ids never exposed, even when included (comma list, * for all)."
+    )
+    username: Optional[str] = _setting(
+        None, "HTTP Basic user protecting every endpoint except health (auth is off when unset)."
+    )
+    password: Optional[str] = _setting(None, "HTTP Basic password that goes with OTEL_ACTUATOR_USERNAME.")
+    forwarded_headers: bool = _setting(
+        False, "Build absolute links from X-Forwarded-Proto/Host/Port/Prefix (only behind a trusted proxy)."
+    )
+    max_body_bytes: int = _setting(65536, "Largest request body accepted by write operations; larger bodies get 413.")
+    cors_allowed_origins: tuple[str, ...] = _setting(
+        (), "Origins allowed by CORS (comma list); CORS is off when empty."
+    )
+
+    health_show_details: str = _setting(SHOW_NEVER, "Who sees health components and details.", choices=SHOW_CHOICES)
+    health_timeout: float = _setting(2.0, "Seconds each health check may take before its component is DOWN.")
+    health_cache_ttl: float = _setting(
+        0.0, "Seconds a health result is reused before checks run again (0 = never cached)."
+    )
+    health_groups: tuple[str, ...] = _setting((), "Extra health groups as name=component+component (comma list).")
+    health_disk_path: str = _setting(".", "Path whose file system the diskSpace indicator watches.")
+    health_disk_threshold: int = _setting(10485760, "Free bytes below which diskSpace is DOWN.")
+
+    env_show_values: str = _setting(SHOW_NEVER, "Who sees values in the env endpoint.", choices=SHOW_CHOICES)
+    sanitize_keys: tuple[str, ...] = _setting((), "Extra key fragments whose values are always masked (comma list).")
+
+    logfile_path: Optional[str] = _setting(
+        None, "Log file served by the logfile endpoint (an in-memory tail is used when unset)."
+    )
+    logfile_max_bytes: int = _setting(1048576, "Bytes kept by the in-memory log tail.")
+    logfile_pattern: str = _setting(
+        "%(asctime)s %(levelname)5s %(process)d --- [%(threadName)s] %(name)s : %(message)s",
+        "Python logging format of lines written to the in-memory log tail.",
+    )
+
+    app_name: Optional[str] = _setting(None, "Application name (defaults to OTEL_SERVICE_NAME).")
+    app_description: Optional[str] = _setting(None, "Application description shown in info.")
+    app_version: Optional[str] = _setting(None, "Application version shown in info and as build.version.")
+    info_build_file: Optional[str] = _setting(None, "JSON or .properties file with build info (build.* keys).")
+    info_git_file: Optional[str] = _setting(
+        None, "JSON or .properties file with git info (git.* keys, as git.properties)."
+    )
+
+    shutdown_enabled: bool = _setting(False, "Allow POST /shutdown to stop the process gracefully.")
+
+    port: Optional[int] = _setting(None, "Serve the actuator on its own port (standalone management server).")
+    host: str = _setting("127.0.0.1", "Address the standalone management server binds to.")
+
+    exchanges_capacity: int = _setting(100, "HTTP exchanges kept for httpexchanges/httptrace.")
+    exchanges_include_actuator: bool = _setting(False, "Record requests to the actuator itself as exchanges.")
+    exchanges_redact_headers: tuple[str, ...] = _setting(
+        (), "Extra header names whose values are redacted in exchanges."
+    )
+
+    metrics_jvm_aliases: bool = _setting(
+        True, "Publish Python runtime values under jvm.* names so SBA draws its panels."
+    )
+    metrics_max_series: int = _setting(1000, "Tag combinations kept per meter; the rest fold into one overflow series.")
+
+    admin_url: tuple[str, ...] = _setting((), "Spring Boot Admin base URLs to register with (comma list).")
+    admin_username: Optional[str] = _setting(None, "HTTP Basic user for Spring Boot Admin.")
+    admin_password: Optional[str] = _setting(None, "HTTP Basic password for Spring Boot Admin.")
+    admin_interval: float = _setting(10.0, "Seconds between registrations.")
+    admin_register_once: bool = _setting(True, "Register with the first admin URL that answers (false: with all).")
+    admin_service_url: Optional[str] = _setting(None, "serviceUrl sent to SBA (discovered from the server when unset).")
+    admin_management_url: Optional[str] = _setting(None, "managementUrl sent to SBA (discovered when unset).")
+    admin_health_url: Optional[str] = _setting(None, "healthUrl sent to SBA (managementUrl + /health when unset).")
+    admin_prefer_ip: bool = _setting(False, "Advertise the host's IP address instead of its name.")
+    admin_tags: tuple[str, ...] = _setting((), "Tags shown by SBA as key=value (comma list).")
+    admin_timeout: float = _setting(5.0, "Connect and read timeout, in seconds, of calls to SBA.")
+
+    @classmethod
+    def env_names(cls) -> dict[str, str]:
+        """Field name -> environment variable name."""
+        return {f.name: PREFIX + f.name.upper() for f in dataclasses.fields(cls)}
+
+    @classmethod
+    def from_env(cls, environ: Optional[Mapping[str, str]] = None, **overrides: Any) -> Settings:
+        """Read every ``OTEL_ACTUATOR_*`` variable; keyword overrides win over the environment."""
+        env = os.environ if environ is None else environ
+        hints = get_type_hints(cls)
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            name = PREFIX + f.name.upper()
+            raw = env.get(name)
+            if raw is not None and raw.strip() != "":
+                values[f.name] = _parse(name, raw.strip(), hints[f.name])
+        values.update(overrides)
+        return cls(**values)
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            choices = f.metadata.get("choices") or ()
+            value = getattr(self, f.name)
+            if choices and value not in choices:
+                raise SettingsError(f"{PREFIX}{f.name.upper()}={value!r}: expected one of {', '.join(choices)}")
+        if not self.base_path.startswith("/"):
+            raise SettingsError(f"{PREFIX}BASE_PATH must start with '/', got {self.base_path!r}")
+        if (self.username is None) != (self.password is None):
+            raise SettingsError(f"{PREFIX}USERNAME and {PREFIX}PASSWORD must be set together")
+        object.__setattr__(self, "base_path", self.base_path.rstrip("/") or "/")
+
+    @property
+    def auth_enabled(self) -> bool:
+        return self.username is not None
+
+    @property
+    def service_name(self) -> str:
+        return self.app_name or os.environ.get("OTEL_SERVICE_NAME") or "python-application"
+
+
+def _parse(name: str, raw: str, hint: Any) -> Any:
+    target = _unwrap_optional(hint)
+    try:
+        if target is bool:
+            lowered = raw.lower()
+            if lowered in ("1", "true", "yes", "on"):
+                return True
+            if lowered in ("0", "false", "no", "off"):
+                return False
+            raise ValueError("expected true or false")
+        if target is int:
+            return int(raw)
+        if target is float:
+            return float(raw)
+        if get_origin(target) is tuple:
+            return tuple(part.strip() for part in raw.split(",") if part.strip())
+        return raw
+    except ValueError as exc:
+        raise SettingsError(f"{name}={raw!r}: {exc}") from None
+
+
+def _unwrap_optional(hint: Any) -> Any:
+    if get_origin(hint) is Union:
+        args = [a for a in get_args(hint) if a is not type(None)]
+        return args[0]
+    return hint

@@ -1,0 +1,74 @@
+"""Mount the actuator into a FastAPI (or Starlette) application in one call."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Optional
+
+from starlette.routing import BaseRoute, Match
+from starlette.types import Receive, Scope, Send
+
+from otel_actuator.actuator import Actuator
+from otel_actuator.core.sources import RouteMapping
+from otel_actuator.settings import Settings
+from otel_actuator.web.asgi import ActuatorASGI, _route_path
+from otel_actuator.web.common import ready_actuator
+
+_ATTRIBUTE = "_otel_actuator"
+
+
+class ActuatorRoute(BaseRoute):
+    """One route matching the base path and everything below it, placed first in the app's routes."""
+
+    def __init__(self, asgi: ActuatorASGI) -> None:
+        self.asgi = asgi
+        self.path = asgi.actuator.settings.base_path.rstrip("/") + "/{*path}"
+        self.name = "otel_actuator"
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] == "http" and self.asgi.owns(_route_path(scope)):
+            return Match.FULL, {}
+        return Match.NONE, {}
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> Any:
+        from starlette.routing import NoMatchFound
+
+        raise NoMatchFound(name, path_params)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.asgi(scope, receive, send)
+
+
+def mount_fastapi(app: Any, actuator: Optional[Actuator] = None, settings: Optional[Settings] = None) -> Actuator:
+    """Serve the actuator inside ``app``; mounting twice returns the first actuator."""
+    existing: Optional[Actuator] = getattr(app, _ATTRIBUTE, None)
+    if existing is not None:
+        return existing
+    actuator = ready_actuator(actuator, settings)
+    app.router.routes.insert(0, ActuatorRoute(ActuatorASGI(actuator)))
+    actuator.mappings_provider = lambda: fastapi_mappings(app.routes)
+    setattr(app, _ATTRIBUTE, actuator)
+    actuator.dispatcher  # noqa: B018 - builds the endpoints now so the exposure line is logged at start-up
+    return actuator
+
+
+def fastapi_mappings(routes: Sequence[Any]) -> list[RouteMapping]:
+    mappings: list[RouteMapping] = []
+    for route in routes:
+        path = getattr(route, "path", None)
+        if path is None:
+            continue
+        endpoint = getattr(route, "endpoint", None)
+        methods = tuple(sorted(m for m in (getattr(route, "methods", None) or ()) if m != "HEAD"))
+        module = getattr(endpoint, "__module__", "") if endpoint else type(route).__module__
+        name = getattr(endpoint, "__qualname__", "") if endpoint else type(route).__name__
+        mappings.append(
+            RouteMapping(
+                patterns=(path,),
+                methods=methods,
+                handler=f"{module}.{name}" if module else name,
+                handler_class=module,
+                handler_name=name,
+            )
+        )
+    return mappings

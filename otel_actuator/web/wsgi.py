@@ -1,0 +1,86 @@
+"""The actuator as a WSGI application (Flask, the management server, any WSGI server)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Callable
+from urllib.parse import parse_qsl
+
+from otel_actuator.actuator import Actuator
+from otel_actuator.core.http import Request, Response, reason
+from otel_actuator.web.urls import base_url
+
+StartResponse = Callable[..., Any]
+Environ = dict[str, Any]
+
+
+class ActuatorWSGI:
+    """Serves every path under the base path; anything else is a 404."""
+
+    def __init__(self, actuator: Actuator) -> None:
+        self.actuator = actuator
+
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        response = self.respond(environ)
+        start_response(f"{response.status} {reason(response.status)}", response_headers(response))
+        return [response.body]
+
+    def respond(self, environ: Environ) -> Response:
+        path = environ.get("PATH_INFO", "") or "/"
+        base = self.actuator.settings.base_path
+        if not (path == base or path.startswith(base.rstrip("/") + "/")):
+            return Response(404, b'{"status":404,"error":"Not Found"}', [("Content-Type", "application/json")])
+        return self.actuator.dispatcher.handle(request_from_environ(environ, self.actuator))
+
+
+def response_headers(response: Response) -> list[tuple[str, str]]:
+    return [*response.headers, ("Content-Length", str(len(response.body)))]
+
+
+def request_from_environ(environ: Environ, actuator: Actuator) -> Request:
+    settings = actuator.settings
+    headers: dict[str, str] = {}
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            headers[key[5:].replace("_", "-").lower()] = str(value)
+    if environ.get("CONTENT_TYPE"):
+        headers["content-type"] = environ["CONTENT_TYPE"]
+    host = headers.get("host") or f"{environ.get('SERVER_NAME', 'localhost')}:{environ.get('SERVER_PORT', '80')}"
+    path = _decoded_path(environ)
+    return Request(
+        method=environ.get("REQUEST_METHOD", "GET"),
+        path=path[len(settings.base_path.rstrip("/")) :],
+        base_url=base_url(
+            environ.get("wsgi.url_scheme", "http"),
+            host,
+            environ.get("SCRIPT_NAME", ""),
+            settings.base_path,
+            headers,
+            trust_forwarded=settings.forwarded_headers,
+        ),
+        query=tuple(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)),
+        headers=headers,
+        body=_read_body(environ, settings.max_body_bytes + 1),
+        remote_addr=environ.get("REMOTE_ADDR"),
+    )
+
+
+def _decoded_path(environ: Environ) -> str:
+    # PEP 3333 hands PATH_INFO over as latin-1-decoded bytes; undo that to get UTF-8 text.
+    raw = environ.get("PATH_INFO", "") or "/"
+    try:
+        return str(raw.encode("latin-1").decode("utf-8"))
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return str(raw)
+
+
+def _read_body(environ: Environ, limit: int) -> bytes:
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    stream = environ.get("wsgi.input")
+    if length <= 0 or stream is None:
+        return b""
+    data: bytes = stream.read(min(length, limit))
+    return data
