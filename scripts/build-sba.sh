@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Build the example Spring Boot Admin servers under examples/spring-boot-admin/.
+#
+# Usage: scripts/build-sba.sh [3|2|all]      (default: 3)
+#
+# A server is rebuilt only when its jar is missing or pom.xml / src/ changed
+# after the jar was written; otherwise the jar in target/ is reused.
+# Progress goes to stderr; the absolute jar path(s) are printed on stdout, one
+# per line, so callers can do:  jar="$(scripts/build-sba.sh 3)"
+#
+# Environment:
+#   MVN              Maven command (default: mvn)
+#   SBA_MVN_ARGS     extra Maven arguments, e.g. "-o" to build offline
+#   SBA_FORCE_BUILD  set to 1 to rebuild even when the jar is up to date
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+sba_root="$(cd "$here/../examples/spring-boot-admin" && pwd)"
+mvn_cmd="${MVN:-mvn}"
+
+say() { printf '%s\n' "$*" >&2; }
+die() { say "build-sba: error: $*"; exit 1; }
+
+usage() {
+    say "usage: $0 [3|2|all]   (default: 3)"
+    exit 2
+}
+
+case "${1:-3}" in
+    3) variants=(3) ;;
+    2) variants=(2) ;;
+    all) variants=(3 2) ;;
+    -h|--help) usage ;;
+    *) say "build-sba: unknown variant '${1}'"; usage ;;
+esac
+[ $# -le 1 ] || usage
+
+# Print the value of <tag> from a pom (first occurrence, good enough for ours).
+pom_value() {
+    sed -n "s:.*<$1>\(.*\)</$1>.*:\1:p" "$2" | head -n 1
+}
+
+# Succeeds when the jar is missing or any project file is newer than it.
+needs_build() {
+    local dir="$1" jar="$2"
+    [ "${SBA_FORCE_BUILD:-0}" = 1 ] && return 0
+    [ -f "$jar" ] || return 0
+    [ -n "$(find "$dir/pom.xml" "$dir/src" -newer "$jar" -print -quit)" ]
+}
+
+# Java is needed to build and to run the jar, so it is always checked.
+check_java() {
+    command -v java >/dev/null 2>&1 \
+        || die "java not found on PATH; install a JDK 17 or newer (e.g. apt-get install openjdk-17-jdk-headless)"
+    local version major
+    version="$(java -version 2>&1 | sed -n 's/.*version "\([^"]*\)".*/\1/p' | head -n 1)"
+    major="${version%%[.-]*}"
+    if [ "$major" = 1 ]; then
+        major="$(printf '%s' "$version" | cut -d. -f2)"
+    fi
+    case "$major" in
+        ''|*[!0-9]*) say "build-sba: warning: could not read the Java version ('$version')" ;;
+        *) [ "$major" -ge 17 ] || die "Java 17 or newer is required, found $version" ;;
+    esac
+}
+
+build_one() {
+    local v="$1"
+    local dir="$sba_root/sba$v"
+    local pom="$dir/pom.xml"
+    [ -f "$pom" ] || die "missing $pom"
+    local name boot sba jar
+    name="$(pom_value finalName "$pom")"
+    boot="$(pom_value version "$pom")"   # the parent's version comes first
+    sba="$(pom_value spring-boot-admin.version "$pom")"
+    jar="$dir/target/$name.jar"
+
+    mkdir -p "$dir/target"
+    (
+        # Serialise concurrent builds of the same server (e.g. parallel test runs).
+        if command -v flock >/dev/null 2>&1; then
+            exec 9>"$dir/target/.build.lock"
+            flock 9
+        fi
+        if needs_build "$dir" "$jar"; then
+            command -v "$mvn_cmd" >/dev/null 2>&1 \
+                || die "Maven ('$mvn_cmd') not found on PATH; install Maven 3.6+ (e.g. apt-get install maven) or set MVN"
+            say "building Spring Boot Admin $sba (Spring Boot $boot) with Maven (first time takes a few minutes)..."
+            local start=$SECONDS
+            # Maven's output goes to stderr; some Maven 3.8 builds print ANSI
+            # colour resets even in batch mode, so strip escape sequences.
+            # shellcheck disable=SC2086
+            (cd "$dir" && "$mvn_cmd" -q -B -Dstyle.color=never package -DskipTests ${SBA_MVN_ARGS:-} 2>&1) \
+                | sed $'s/\x1b\\[[0-9;]*m//g' >&2 \
+                || die "Maven build of $dir failed (see the output above)"
+            [ -f "$jar" ] || die "Maven finished but $jar was not produced"
+            say "built $jar in $((SECONDS - start))s"
+        else
+            say "Spring Boot Admin $sba is up to date: $jar"
+        fi
+    )
+    printf '%s\n' "$jar"
+}
+
+check_java
+for v in "${variants[@]}"; do
+    build_one "$v"
+done
