@@ -20,9 +20,10 @@ from otel_actuator.sanitize import Sanitizer
 from otel_actuator.settings import Settings
 
 if TYPE_CHECKING:
-    from otel_actuator.health.registry import HealthRegistry
-
+    from otel_actuator.admin.registrar import Registrar
     from otel_actuator.core.dispatcher import Dispatcher
+    from otel_actuator.health.registry import HealthRegistry
+    from otel_actuator.web.server import ManagementServer
 
 _logger = logging.getLogger("otel_actuator")
 
@@ -59,6 +60,9 @@ class Actuator:
         self.shutdown_hook: Optional[Callable[[], None]] = None
         self.sanitizer = Sanitizer(self.settings.sanitize_keys)
         self._dispatcher: Optional[Dispatcher] = None
+        #: Set by :func:`otel_actuator.web.common.monitor` when settings ask for them.
+        self.management_server: Optional[ManagementServer] = None
+        self.registrar: Optional[Registrar] = None
 
     def add_info_contributor(self, contributor: InfoContributor) -> None:
         self.info_contributors.append(contributor)

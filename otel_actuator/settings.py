@@ -109,6 +109,22 @@ class Settings:
     admin_tags: tuple[str, ...] = _setting((), "Tags shown by SBA as key=value (comma list).")
     admin_timeout: float = _setting(5.0, "Connect and read timeout, in seconds, of calls to SBA.")
 
+    # OpenTelemetry bridge: metrics collection
+    metrics_cache_ttl: float = _setting(
+        1.0, "Seconds one metrics collection is reused by metrics/prometheus requests (0 = collect on each)."
+    )
+
+    # loggers endpoint
+    logger_groups: tuple[str, ...] = _setting(
+        (), "Logger groups whose level is set together via /loggers/{group}, as name=logger+logger (comma list)."
+    )
+
+    # health endpoint: status aggregation
+    health_status_order: tuple[str, ...] = _setting(
+        ("DOWN", "OUT_OF_SERVICE", "UP", "UNKNOWN"),
+        "Health statuses, most severe first (comma list); statuses not listed are left out of aggregation.",
+    )
+
     @classmethod
     def env_names(cls) -> dict[str, str]:
         """Field name -> environment variable name."""

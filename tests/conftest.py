@@ -1,3 +1,3 @@
 """Shared fixtures: real servers on loopback and real external services."""
 
-pytest_plugins = ["tests.support.services"]
+pytest_plugins = ["tests.support.services", "tests.support.sba"]

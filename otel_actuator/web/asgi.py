@@ -6,10 +6,9 @@ import asyncio
 from collections.abc import Awaitable, MutableMapping
 from typing import Any, Callable
 
-from otel_actuator.threads import register_loop
-
 from otel_actuator.actuator import Actuator
 from otel_actuator.core.http import Request, Response
+from otel_actuator.threads import register_loop
 from otel_actuator.web.urls import base_url
 
 Scope = MutableMapping[str, Any]

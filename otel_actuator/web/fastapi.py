@@ -12,9 +12,7 @@ from otel_actuator.actuator import Actuator
 from otel_actuator.core.sources import RouteMapping
 from otel_actuator.settings import Settings
 from otel_actuator.web.asgi import ActuatorASGI, _route_path
-from otel_actuator.web.common import ready_actuator
-
-_ATTRIBUTE = "_otel_actuator"
+from otel_actuator.web.common import monitor, ready_actuator, retire
 
 
 class ActuatorRoute(BaseRoute):
@@ -24,6 +22,7 @@ class ActuatorRoute(BaseRoute):
         self.asgi = asgi
         self.path = asgi.actuator.settings.base_path.rstrip("/") + "/{*path}"
         self.name = "otel_actuator"
+        self.automatic = False
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if scope["type"] == "http" and self.asgi.owns(_route_path(scope)):
@@ -39,15 +38,26 @@ class ActuatorRoute(BaseRoute):
         await self.asgi(scope, receive, send)
 
 
-def mount_fastapi(app: Any, actuator: Optional[Actuator] = None, settings: Optional[Settings] = None) -> Actuator:
-    """Serve the actuator inside ``app``; mounting twice returns the first actuator."""
-    existing: Optional[Actuator] = getattr(app, _ATTRIBUTE, None)
-    if existing is not None:
-        return existing
+def mount_fastapi(
+    app: Any, actuator: Optional[Actuator] = None, settings: Optional[Settings] = None, *, automatic: bool = False
+) -> Actuator:
+    """Serve the actuator inside ``app``; mounting twice returns the first actuator.
+
+    An explicit mount with its own actuator or settings replaces one made automatically by the
+    zero-code instrumentor, so the app still has exactly one.
+    """
+    route = next((r for r in app.router.routes if isinstance(r, ActuatorRoute)), None)
+    if route is not None:
+        if not route.automatic or automatic or (actuator is None and settings is None):
+            return route.asgi.actuator
+        app.router.routes.remove(route)
+        retire(route.asgi.actuator)
     actuator = ready_actuator(actuator, settings)
-    app.router.routes.insert(0, ActuatorRoute(ActuatorASGI(actuator)))
+    route = ActuatorRoute(ActuatorASGI(actuator))
+    route.automatic = automatic
+    app.router.routes.insert(0, route)
     actuator.mappings_provider = lambda: fastapi_mappings(app.routes)
-    setattr(app, _ATTRIBUTE, actuator)
+    monitor(actuator)
     actuator.dispatcher  # noqa: B018 - builds the endpoints now so the exposure line is logged at start-up
     return actuator
 

@@ -7,35 +7,58 @@ from typing import Any, Optional
 from otel_actuator.actuator import Actuator
 from otel_actuator.core.sources import RouteMapping
 from otel_actuator.settings import Settings
-from otel_actuator.web.common import ready_actuator
+from otel_actuator.web.common import monitor, ready_actuator, retire
 from otel_actuator.web.wsgi import ActuatorWSGI
 
 _EXTENSION = "otel_actuator"
 _METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
-def mount_flask(app: Any, actuator: Optional[Actuator] = None, settings: Optional[Settings] = None) -> Actuator:
-    """Serve the actuator inside ``app`` as ordinary URL rules; mounting twice returns the first actuator."""
+def mount_flask(
+    app: Any, actuator: Optional[Actuator] = None, settings: Optional[Settings] = None, *, automatic: bool = False
+) -> Actuator:
+    """Serve the actuator inside ``app`` as ordinary URL rules; mounting twice returns the first actuator.
+
+    An explicit mount with its own actuator or settings replaces one made automatically by the
+    zero-code instrumentor (the URL rules stay; they serve whichever actuator is current).
+    """
     import flask
 
-    existing: Optional[Actuator] = app.extensions.get(_EXTENSION)
-    if existing is not None:
-        return existing
+    mounted: Optional[_Mounted] = app.extensions.get(_EXTENSION)
+    if mounted is not None:
+        if not mounted.automatic or automatic or (actuator is None and settings is None):
+            return mounted.wsgi.actuator
+        retire(mounted.wsgi.actuator)
+        mounted.wsgi.actuator = ready_actuator(actuator, settings)
+        mounted.automatic = False
+        _finish(app, mounted.wsgi.actuator)
+        return mounted.wsgi.actuator
     actuator = ready_actuator(actuator, settings)
-    wsgi = ActuatorWSGI(actuator)
+    mounted = _Mounted(ActuatorWSGI(actuator), automatic)
 
     def actuator_view(subpath: str = "") -> Any:
-        response = wsgi.respond(flask.request.environ)
+        response = mounted.wsgi.respond(flask.request.environ)
         return flask.Response(response.body, status=response.status, headers=response.headers)
 
     base = actuator.settings.base_path.rstrip("/")
     options = {"view_func": actuator_view, "methods": _METHODS, "provide_automatic_options": False}
     app.add_url_rule(base or "/", endpoint="otel_actuator", strict_slashes=False, **options)
     app.add_url_rule(f"{base}/<path:subpath>", endpoint="otel_actuator", **options)
-    app.extensions[_EXTENSION] = actuator
+    app.extensions[_EXTENSION] = mounted
+    _finish(app, actuator)
+    return actuator
+
+
+class _Mounted:
+    def __init__(self, wsgi: ActuatorWSGI, automatic: bool) -> None:
+        self.wsgi = wsgi
+        self.automatic = automatic
+
+
+def _finish(app: Any, actuator: Actuator) -> None:
     actuator.mappings_provider = lambda: flask_mappings(app)
     actuator.dispatcher  # noqa: B018 - builds the endpoints now so the exposure line is logged at start-up
-    return actuator
+    monitor(actuator)
 
 
 def flask_mappings(app: Any) -> list[RouteMapping]:

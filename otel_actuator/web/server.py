@@ -14,7 +14,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from otel_actuator.actuator import Actuator
 from otel_actuator.settings import Settings
-from otel_actuator.web.common import ready_actuator
+from otel_actuator.web.common import monitor, ready_actuator
 from otel_actuator.web.wsgi import ActuatorWSGI
 
 _logger = logging.getLogger("otel_actuator")
@@ -77,4 +77,9 @@ def serve_management(
     port: Optional[int] = None,
 ) -> ManagementServer:
     """Start the management server for ``actuator`` (or a new one from settings) and return it."""
-    return ManagementServer(ready_actuator(actuator, settings), host, port).start()
+    actuator = ready_actuator(actuator, settings)
+    server = ManagementServer(actuator, host, port).start()
+    if actuator.management_server is None:
+        actuator.management_server = server
+    monitor(actuator)
+    return server

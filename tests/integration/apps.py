@@ -7,9 +7,36 @@ from contextlib import contextmanager
 from typing import Any
 
 from otel_actuator import Actuator, Settings
+from otel_actuator.bridge import Bridge
 from tests.support.servers import serve_asgi, serve_wsgi
 
 FRAMEWORKS = ("fastapi", "flask")
+
+
+class Telemetry:
+    """Fresh OpenTelemetry providers for one app, feeding a fresh bridge (no globals touched)."""
+
+    def __init__(self, settings: Settings) -> None:
+        from opentelemetry.sdk._logs import LoggerProvider
+        from opentelemetry.sdk.metrics import MeterProvider
+        from opentelemetry.sdk.resources import Resource
+        from opentelemetry.sdk.trace import TracerProvider
+
+        resource = Resource.create({"service.name": "items-service"})
+        self.bridge = Bridge(settings)
+        self.tracer_provider = TracerProvider(resource=resource, shutdown_on_exit=False)
+        self.bridge.add_to_tracer_provider(self.tracer_provider)
+        self.meter_provider = MeterProvider(
+            resource=resource, metric_readers=[self.bridge.metric_reader], shutdown_on_exit=False
+        )
+        self.bridge.add_to_meter_provider(self.meter_provider)
+        self.logger_provider = LoggerProvider(resource=resource, shutdown_on_exit=False)
+        self.bridge.add_to_logger_provider(self.logger_provider)
+
+    def shutdown(self) -> None:
+        self.tracer_provider.shutdown()
+        self.meter_provider.shutdown()
+        self.logger_provider.shutdown()
 
 
 def fastapi_app(settings: Settings) -> tuple[Any, Actuator]:
@@ -23,7 +50,15 @@ def fastapi_app(settings: Settings) -> tuple[Any, Actuator]:
     def get_item(item_id: int) -> dict[str, int]:
         return {"id": item_id}
 
-    return app, mount_fastapi(app, settings=settings)
+    telemetry = Telemetry(settings)
+    from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
+    FastAPIInstrumentor.instrument_app(
+        app, tracer_provider=telemetry.tracer_provider, meter_provider=telemetry.meter_provider
+    )
+    actuator = Actuator(settings)
+    telemetry.bridge.attach(actuator)
+    return app, mount_fastapi(app, actuator)
 
 
 def flask_app(settings: Settings) -> tuple[Any, Actuator]:
@@ -37,7 +72,15 @@ def flask_app(settings: Settings) -> tuple[Any, Actuator]:
     def get_item(item_id: int) -> dict[str, int]:
         return {"id": item_id}
 
-    return app, mount_flask(app, settings=settings)
+    telemetry = Telemetry(settings)
+    from opentelemetry.instrumentation.flask import FlaskInstrumentor
+
+    FlaskInstrumentor.instrument_app(
+        app, tracer_provider=telemetry.tracer_provider, meter_provider=telemetry.meter_provider
+    )
+    actuator = Actuator(settings)
+    telemetry.bridge.attach(actuator)
+    return app, mount_flask(app, actuator)
 
 
 @contextmanager

@@ -86,7 +86,9 @@ def test_index_links(everything: httpx.Client, path: str) -> None:
     assert links["health-path"] == {"href": base + "/health/{*path}", "templated": True}
     assert links["env-toMatch"]["templated"] is True
     assert links["loggers-name"]["href"] == base + "/loggers/{name}"
-    assert links["metrics-requiredMetricName"]["href"].endswith("/metrics/{requiredMetricName}") or "metrics" not in links
+    assert (
+        links["metrics-requiredMetricName"]["href"].endswith("/metrics/{requiredMetricName}") or "metrics" not in links
+    )
     for name in ("info", "env", "loggers", "threaddump", "mappings"):
         assert links[name]["templated"] is False
     assert "shutdown" not in links
@@ -145,11 +147,17 @@ def test_unknown_paths_and_methods(everything: httpx.Client) -> None:
 
 
 def test_write_body_rules(everything: httpx.Client) -> None:
-    too_big = everything.post("/actuator/loggers/ROOT", content=b"{" + b" " * 70000 + b"}", headers={"Content-Type": "application/json"})
+    too_big = everything.post(
+        "/actuator/loggers/ROOT", content=b"{" + b" " * 70000 + b"}", headers={"Content-Type": "application/json"}
+    )
     assert too_big.status_code == 413
-    wrong_type = everything.post("/actuator/loggers/ROOT", content=b"level=INFO", headers={"Content-Type": "text/plain"})
+    wrong_type = everything.post(
+        "/actuator/loggers/ROOT", content=b"level=INFO", headers={"Content-Type": "text/plain"}
+    )
     assert wrong_type.status_code == 415
-    malformed = everything.post("/actuator/loggers/ROOT", content=b"{nope", headers={"Content-Type": "application/json"})
+    malformed = everything.post(
+        "/actuator/loggers/ROOT", content=b"{nope", headers={"Content-Type": "application/json"}
+    )
     assert malformed.status_code == 400
     assert "JSON" in malformed.json()["message"]
 
@@ -159,7 +167,9 @@ def _basic(user: str, password: str) -> dict[str, str]:
 
 
 def test_basic_auth_protects_all_but_health(framework: str) -> None:
-    settings = Settings(exposure_include=("*",), username="admin", password="s3cret", health_show_details="when-authorized")
+    settings = Settings(
+        exposure_include=("*",), username="admin", password="s3cret", health_show_details="when-authorized"
+    )
     with served(framework, settings) as (url, _), httpx.Client(base_url=url) as client:
         denied = client.get("/actuator/info")
         assert denied.status_code == 401

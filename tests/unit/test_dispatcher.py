@@ -40,7 +40,10 @@ def _explode(ctx: OperationContext) -> Result:
 
 
 ENDPOINTS = [
-    Endpoint("echo", (Operation("GET", _echo), Operation("GET", _echo, selector="name"), Operation("POST", _write, selector="name"))),
+    Endpoint(
+        "echo",
+        (Operation("GET", _echo), Operation("GET", _echo, selector="name"), Operation("POST", _write, selector="name")),
+    ),
     Endpoint("open", (Operation("GET", _async_echo),), sensitive=False),
     Endpoint("deep", (Operation("GET", _echo, selector="path", multi_segment=True),)),
     Endpoint("slow", (Operation("GET", _blocking, blocking=True),)),
@@ -98,10 +101,16 @@ def test_write_operation_statuses() -> None:
     d = _dispatcher()
     ok = d.handle(_get("/echo/x", method="POST", body=b"{}", headers={"content-type": "application/json"}))
     assert ok.status == 204 and ok.body == b""
-    assert d.handle(_get("/echo/x", method="POST", body=b"[]", headers={"content-type": "application/json"})).status == 400
-    assert d.handle(_get("/echo/x", method="POST", body=b"{", headers={"content-type": "application/json"})).status == 400
+    assert (
+        d.handle(_get("/echo/x", method="POST", body=b"[]", headers={"content-type": "application/json"})).status == 400
+    )
+    assert (
+        d.handle(_get("/echo/x", method="POST", body=b"{", headers={"content-type": "application/json"})).status == 400
+    )
     assert d.handle(_get("/echo/x", method="POST", body=b"{}", headers={"content-type": "text/xml"})).status == 415
-    too_big = d.handle(_get("/echo/x", method="POST", body=b"{}" + b" " * 70000, headers={"content-type": "application/json"}))
+    too_big = d.handle(
+        _get("/echo/x", method="POST", body=b"{}" + b" " * 70000, headers={"content-type": "application/json"})
+    )
     assert too_big.status == 413
     wrong = d.handle(_get("/echo", method="POST"))
     assert wrong.status == 405
@@ -140,7 +149,11 @@ def test_cors_only_for_allowed_origins() -> None:
     other = d.handle(_get("/echo", headers={"origin": "https://evil.example"}))
     assert other.header("access-control-allow-origin") is None
     preflight = d.handle(
-        _get("/echo", method="OPTIONS", headers={"origin": "https://admin.example", "access-control-request-method": "GET"})
+        _get(
+            "/echo",
+            method="OPTIONS",
+            headers={"origin": "https://admin.example", "access-control-request-method": "GET"},
+        )
     )
     assert preflight.status == 204
 

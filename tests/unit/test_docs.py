@@ -7,7 +7,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_configuration_reference_matches_settings() -> None:
-    spec = importlib.util.spec_from_file_location("configuration_reference", ROOT / "scripts" / "configuration_reference.py")
+    spec = importlib.util.spec_from_file_location(
+        "configuration_reference", ROOT / "scripts" / "configuration_reference.py"
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -63,3 +63,10 @@ def test_bad_values_name_the_variable(env: dict[str, str], fragment: str) -> Non
 def test_keyword_overrides_win() -> None:
     settings = Settings.from_env({"OTEL_ACTUATOR_EXPOSURE_INCLUDE": "info"}, exposure_include=("env",))
     assert settings.exposure_include == ("env",)
+
+
+def test_environment_variables_module_lists_every_setting() -> None:
+    from otel_actuator import environment_variables
+
+    declared = {v for k, v in vars(environment_variables).items() if k.startswith("OTEL_ACTUATOR_")}
+    assert declared == set(Settings.env_names().values())

@@ -1,0 +1,186 @@
+"""Registers this process with Spring Boot Admin, again every interval, and deregisters on the way out.
+
+Everything runs on one daemon thread with one reused httpx client: the application never waits for SBA,
+and nothing here raises into it. Failures back off exponentially with jitter; the first failure of a
+streak is logged at WARN, the rest at DEBUG.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Mapping
+from typing import Any, Callable, Optional
+
+import httpx
+
+from otel_actuator.admin.payload import InstanceUrls, registration
+from otel_actuator.settings import Settings
+
+_logger = logging.getLogger("otel_actuator.admin")
+
+UrlResolver = Callable[[], Optional[InstanceUrls]]
+
+_WAIT_FOR_SERVER = 0.5
+_FIRST_BACKOFF = 1.0
+_MAX_BACKOFF = 60.0
+
+
+class Registrar:
+    """Keeps one instance registered with each configured SBA (or the first that answers).
+
+    ``urls`` is a resolver called before each attempt; it returns None while the server is not yet
+    listening, and the registrar waits.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        urls: UrlResolver,
+        *,
+        resource_attributes: Optional[Mapping[str, Any]] = None,
+        metadata: Optional[Mapping[str, Any]] = None,
+    ) -> None:
+        if not settings.admin_url:
+            raise ValueError("OTEL_ACTUATOR_ADMIN_URL is not set: there is no Spring Boot Admin to register with")
+        self.settings = settings
+        self._resolve = urls
+        self._resource = dict(resource_attributes or {})
+        self._metadata = dict(metadata or {})
+        auth = None
+        if settings.admin_username is not None:
+            auth = httpx.BasicAuth(settings.admin_username, settings.admin_password or "")
+        self._client = httpx.Client(
+            timeout=httpx.Timeout(settings.admin_timeout),
+            auth=auth,
+            headers={"Accept": "application/json"},
+            follow_redirects=False,
+        )
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._thread: Optional[threading.Thread] = None
+        self._failures = 0
+        self._stopped = False
+        #: admin base URL -> instance id SBA gave us
+        self.registered: dict[str, str] = {}
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def start(self) -> Registrar:
+        with self._lock:
+            if self._thread is None and not self._stopped:
+                self._thread = threading.Thread(target=self._run, name="otel-actuator-registrar", daemon=True)
+                self._thread.start()
+        return self
+
+    def stop(self, *, deregister: bool = True) -> None:
+        """Stop re-registering and, by default, deregister. Safe to call more than once."""
+        with self._lock:
+            if self._stopped:
+                return
+            self._stopped = True
+        self._stop.set()
+        if deregister:
+            self.deregister()
+        self._client.close()
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive() and not self._stop.is_set()
+
+    # -- work ---------------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        delay = 0.0
+        while not self._stop.wait(delay):
+            urls = self._safe_resolve()
+            if urls is None:
+                delay = _WAIT_FOR_SERVER
+                continue
+            delay = self.settings.admin_interval if self.register_once(urls) else self._backoff()
+
+    def _safe_resolve(self) -> Optional[InstanceUrls]:
+        try:
+            return self._resolve()
+        except Exception:
+            _logger.debug("could not work out this instance's URLs yet", exc_info=True)
+            return None
+
+    def _backoff(self) -> float:
+        ceiling = min(_MAX_BACKOFF, max(self.settings.admin_interval, _FIRST_BACKOFF) * 6)
+        base: float = min(ceiling, _FIRST_BACKOFF * 2.0 ** min(self._failures - 1, 16))
+        return base * random.uniform(0.5, 1.0)
+
+    def register_once(self, urls: InstanceUrls) -> bool:
+        """One registration round; True when at least one SBA accepted (all of them, with register-all)."""
+        document = registration(self.settings, urls, self._resource, self._metadata)
+        successes = 0
+        for admin_url in self.settings.admin_url:
+            if self._stop.is_set() and self._stopped:
+                break
+            instance_id = self._post(admin_url, document)
+            if instance_id is not None:
+                successes += 1
+                if self.settings.admin_register_once:
+                    break
+        ok = successes > 0 if self.settings.admin_register_once else successes == len(self.settings.admin_url)
+        self._note(ok)
+        return ok
+
+    def _post(self, admin_url: str, document: Mapping[str, Any]) -> Optional[str]:
+        target = admin_url.rstrip("/") + "/instances"
+        try:
+            with _untraced():
+                response = self._client.post(target, json=document)
+            if response.status_code not in (200, 201):
+                raise RuntimeError(f"HTTP {response.status_code}: {response.text[:200]}")
+            instance_id = str(response.json()["id"])
+        except Exception as exc:
+            self._log_failure(f"registration at {target} failed: {type(exc).__name__}: {exc}")
+            return None
+        if self.registered.get(admin_url) != instance_id:
+            _logger.info("registered with Spring Boot Admin %s as instance %s", admin_url, instance_id)
+        self.registered[admin_url] = instance_id
+        return instance_id
+
+    def _note(self, ok: bool) -> None:
+        if ok:
+            if self._failures:
+                _logger.info("Spring Boot Admin answers again after %d failed attempt(s)", self._failures)
+            self._failures = 0
+        else:
+            self._failures += 1
+
+    def _log_failure(self, message: str) -> None:
+        level = logging.WARNING if self._failures == 0 else logging.DEBUG
+        _logger.log(level, "%s (retrying with backoff; further failures are logged at DEBUG)", message)
+
+    def deregister(self) -> None:
+        """DELETE every instance this registrar created; failures are logged, never raised."""
+        for admin_url, instance_id in list(self.registered.items()):
+            target = f"{admin_url.rstrip('/')}/instances/{instance_id}"
+            try:
+                with _untraced():
+                    response = self._client.delete(target, timeout=min(self.settings.admin_timeout, 2.0))
+                if response.status_code in (200, 204, 404):
+                    _logger.info("deregistered instance %s from %s", instance_id, admin_url)
+                    self.registered.pop(admin_url, None)
+                else:
+                    _logger.warning("deregistration at %s answered HTTP %d", target, response.status_code)
+            except Exception as exc:
+                _logger.warning("deregistration at %s failed: %s: %s", target, type(exc).__name__, exc)
+
+
+class _untraced:
+    """Keep our calls to SBA out of the application's traces when httpx is instrumented."""
+
+    def __enter__(self) -> None:
+        from opentelemetry import context
+
+        self._token = context.attach(context.set_value(context._SUPPRESS_INSTRUMENTATION_KEY, True))
+
+    def __exit__(self, *exc: object) -> None:
+        from opentelemetry import context
+
+        context.detach(self._token)

@@ -1,0 +1,167 @@
+"""OpenTelemetry log records -> lines of the in-memory log the logfile endpoint serves.
+
+Lines use ``logfile_pattern`` (a Python logging format, Spring Boot's layout by default) with the
+record's own time, level and logger (its instrumentation scope), then ``[trace_id,span_id]`` when the
+record belongs to a span, then the exception's stack trace on the following lines.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+import traceback
+from collections.abc import Mapping, Sequence
+from typing import Any, Optional, Union
+
+from opentelemetry.sdk._logs import LogRecordProcessor, ReadableLogRecord, ReadWriteLogRecord
+from opentelemetry.sdk._logs.export import LogRecordExporter, LogRecordExportResult
+
+from otel_actuator.logtail import LogTail
+from otel_actuator.settings import Settings
+
+_FALLBACK_PATTERN = Settings().logfile_pattern
+
+#: OpenTelemetry severity numbers come in blocks of four per level.
+_LEVELS = (
+    (21, "FATAL", logging.CRITICAL),
+    (17, "ERROR", logging.ERROR),
+    (13, "WARN", logging.WARNING),
+    (9, "INFO", logging.INFO),
+    (5, "DEBUG", logging.DEBUG),
+    (1, "TRACE", 5),
+)
+_LEVEL_NUMBERS = {name: number for _, name, number in _LEVELS}
+_LEVEL_NUMBERS.update({"WARNING": logging.WARNING, "CRITICAL": logging.CRITICAL})
+
+AnyRecord = Union[ReadableLogRecord, ReadWriteLogRecord]
+
+
+class LogLineFormatter:
+    """Formats one OpenTelemetry log record as a log-file entry."""
+
+    def __init__(self, pattern: str) -> None:
+        self._formatter = logging.Formatter(pattern)
+        self._fallback = logging.Formatter(_FALLBACK_PATTERN)
+
+    def format(self, record: AnyRecord, thread_name: Optional[str]) -> str:
+        log = record.log_record
+        attributes: Mapping[str, Any] = log.attributes or {}
+        level_name, level_number = _level(log.severity_text, log.severity_number)
+        message = _message(log.body)
+        if log.trace_id and log.span_id:
+            message = f"{message} [{format(log.trace_id, '032x')},{format(log.span_id, '016x')}]"
+        created = (log.timestamp or log.observed_timestamp or time.time_ns()) / 1e9
+        scope = record.instrumentation_scope
+        std_record = logging.makeLogRecord(
+            {
+                "name": scope.name if scope is not None and scope.name else "root",
+                "msg": message,
+                "levelname": level_name,
+                "levelno": level_number,
+                "created": created,
+                "msecs": (created - int(created)) * 1000,
+                "process": os.getpid(),
+                "threadName": thread_name or "-",
+                "pathname": str(attributes.get("code.file.path", "")),
+                "lineno": attributes.get("code.line.number", 0),
+                "funcName": attributes.get("code.function.name"),
+                "exc_text": _exception_text(attributes, log.exception),
+            }
+        )
+        try:
+            return self._formatter.format(std_record)
+        except (KeyError, ValueError, TypeError):
+            # A pattern naming fields an OpenTelemetry record lacks: keep the line in the default layout.
+            return self._fallback.format(std_record)
+
+
+class ActuatorLogProcessor(LogRecordProcessor):
+    """Writes each record synchronously into a ``LogTail``; add it to any SDK ``LoggerProvider``."""
+
+    def __init__(self, tail: LogTail, settings: Optional[Settings] = None) -> None:
+        self.tail = tail
+        self._formatter = LogLineFormatter((settings or Settings.from_env()).logfile_pattern)
+
+    def on_emit(self, log_record: ReadWriteLogRecord) -> None:
+        try:
+            # Emitting is synchronous, so the current thread is the one that logged.
+            self.tail.append(self._formatter.format(log_record, threading.current_thread().name))
+        except Exception:
+            return  # logging the failure here would feed it straight back into this processor
+
+    def shutdown(self) -> None:
+        """The tail lives in memory: nothing to release."""
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return True
+
+
+class ActuatorLogExporter(LogRecordExporter):
+    """The ``OTEL_LOGS_EXPORTER=actuator`` entry point: writes into the default bridge's log tail.
+
+    The SDK wraps it in a ``BatchLogRecordProcessor``, which exports from its own thread: the thread
+    that logged is unknown there, so lines show ``[-]`` unless the record has a ``thread.name``.
+    """
+
+    def __init__(self, tail: Optional[LogTail] = None, settings: Optional[Settings] = None) -> None:
+        if tail is None:
+            from otel_actuator.bridge.wiring import default_bridge
+
+            bridge = default_bridge()
+            tail, settings = bridge.writing_log_tail(), settings or bridge.settings
+        self.tail = tail
+        self._formatter = LogLineFormatter((settings or Settings.from_env()).logfile_pattern)
+
+    def export(self, batch: Sequence[ReadableLogRecord]) -> LogRecordExportResult:
+        for record in batch:
+            attributes = record.log_record.attributes or {}
+            thread = attributes.get("thread.name")
+            self.tail.append(self._formatter.format(record, str(thread) if thread else None))
+        return LogRecordExportResult.SUCCESS
+
+    def shutdown(self) -> None:
+        """The tail lives in memory: nothing to release."""
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return True
+
+
+def _level(severity_text: Optional[str], severity_number: Any) -> tuple[str, int]:
+    number = getattr(severity_number, "value", severity_number)
+    if severity_text:
+        name = severity_text.upper()
+        return name, _LEVEL_NUMBERS.get(name, logging.INFO)
+    if isinstance(number, int):
+        for floor, name, level in _LEVELS:
+            if number >= floor:
+                return name, level
+    return "INFO", logging.INFO
+
+
+def _message(body: Any) -> str:
+    if body is None:
+        return ""
+    if isinstance(body, str):
+        return body
+    if isinstance(body, bytes):
+        return body.decode("utf-8", "replace")
+    try:
+        return json.dumps(body, default=str)
+    except (TypeError, ValueError):
+        return str(body)
+
+
+def _exception_text(attributes: Mapping[str, Any], exception: Optional[BaseException]) -> Optional[str]:
+    stacktrace = attributes.get("exception.stacktrace")
+    if stacktrace:
+        return str(stacktrace).rstrip("\n")
+    if exception is not None:
+        lines = traceback.format_exception(type(exception), exception, exception.__traceback__)
+        return "".join(lines).rstrip("\n")
+    kind, text = attributes.get("exception.type"), attributes.get("exception.message")
+    if kind or text:
+        return f"{kind or 'Exception'}: {text or ''}".rstrip(": ")
+    return None

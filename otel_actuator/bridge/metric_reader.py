@@ -1,0 +1,88 @@
+"""A pull ``MetricReader`` that collects on demand and serves Micrometer-named meters.
+
+Cost: a collection runs every observable callback (the runtime meters' psutil calls, those of other
+instrumentations) under the SDK's collection lock. Spring Boot Admin polls several metrics every
+2.5 s per open panel, and Prometheus scrapes on its own schedule, so one converted collection is
+reused for ``metrics_cache_ttl`` seconds (1 s by default): a burst of panel requests costs one
+collection, and values are never older than the TTL. Concurrent requests wait for the single
+collection in progress rather than starting their own.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any, Optional
+
+from opentelemetry.sdk.metrics.export import MetricReader, MetricsData
+
+from otel_actuator.bridge.micrometer import MeterFamily, convert
+from otel_actuator.core.sources import Meter
+from otel_actuator.settings import Settings
+
+_logger = logging.getLogger("otel_actuator")
+
+
+class ActuatorMetricReader(MetricReader):
+    """Cumulative for every instrument; implements ``MeterSource``.
+
+    Give it to a ``MeterProvider(metric_readers=[...])``. Constructed without arguments (as
+    ``OTEL_METRICS_EXPORTER=actuator`` does) it becomes the reader of :func:`default_bridge`.
+    """
+
+    def __init__(self, settings: Optional[Settings] = None) -> None:
+        super().__init__()
+        self._collect_lock = threading.Lock()
+        self._state: tuple[Mapping[str, MeterFamily], Optional[float]] = ({}, None)
+        self._is_shutdown = False
+        if settings is None:
+            from otel_actuator.bridge.wiring import default_bridge
+
+            bridge = default_bridge()
+            self._settings = bridge.settings
+            if not bridge.adopt_metric_reader(self):
+                _logger.warning("the default bridge has a metric reader already; the actuator does not show this one")
+        else:
+            self._settings = settings
+
+    @property
+    def is_registered(self) -> bool:
+        """Whether a ``MeterProvider`` collects through this reader."""
+        return self._collect is not None
+
+    def families(self) -> Mapping[str, MeterFamily]:
+        """The converted meters of a collection at most ``metrics_cache_ttl`` seconds old."""
+        with self._collect_lock:
+            collected_at = self._state[1]
+            ttl = self._settings.metrics_cache_ttl
+            fresh = collected_at is not None and time.monotonic() - collected_at < ttl
+            if not fresh and self.is_registered and not self._is_shutdown:
+                try:
+                    self.collect()
+                except Exception:
+                    # A failing collection must not break the endpoint: serve the previous one.
+                    _logger.warning("metrics collection failed; serving the previous values", exc_info=True)
+            return self._state[0]
+
+    def meter_names(self) -> Sequence[str]:
+        return list(self.families())
+
+    def meters(self, name: str) -> Sequence[Meter]:
+        family = self.families().get(name)
+        return family.meters() if family is not None else []
+
+    def _receive_metrics(self, metrics_data: MetricsData, timeout_millis: float = 10_000, **kwargs: Any) -> None:
+        # Also reached from MeterProvider.force_flush on another thread: a single assignment, no lock,
+        # because the collecting thread may hold the SDK's collection lock while we hold ours.
+        try:
+            families = convert(metrics_data, self._settings.metrics_max_series)
+        except Exception:
+            _logger.warning("metrics conversion failed; serving the previous values", exc_info=True)
+            return
+        self._state = (families, time.monotonic())
+
+    def shutdown(self, timeout_millis: float = 30_000, **kwargs: Any) -> None:
+        """Stop collecting; the last values stay readable."""
+        self._is_shutdown = True

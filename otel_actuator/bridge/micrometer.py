@@ -1,0 +1,269 @@
+"""OpenTelemetry metric data -> Micrometer meters, the shapes Spring Boot's metrics endpoint serves.
+
+* The HTTP server duration histogram (``http.server.duration`` in ms under the old conventions,
+  ``http.server.request.duration`` in s under the stable ones; the stable one wins under ``http/dup``)
+  becomes the ``http.server.requests`` Timer with Spring's tags: method, uri (route template), status,
+  outcome, error. ``http.server.active_requests`` becomes ``http.server.requests.active``.
+* Any other instrument keeps its name: monotonic sums are counters (COUNT), other sums and gauges
+  are gauges (VALUE), histograms are timers (time units, in seconds) or distribution summaries, with
+  COUNT, TOTAL(_TIME) and MAX (the histogram's real maximum since start, never a bucket bound).
+* Each meter keeps at most ``max_series`` tag combinations; the rest fold into one series tagged
+  ``otel.metric.overflow=true`` (the SDK's own overflow tag), so memory stays bounded.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Optional, Union
+
+from opentelemetry.sdk.metrics.export import (
+    ExponentialHistogram,
+    ExponentialHistogramDataPoint,
+    Gauge,
+    Histogram,
+    HistogramDataPoint,
+    Metric,
+    MetricsData,
+    Sum,
+)
+
+from otel_actuator.bridge import http_attributes as http
+from otel_actuator.bridge.units import BaseUnit, base_unit
+from otel_actuator.core.sources import Meter
+
+COUNT = "COUNT"
+TOTAL = "TOTAL"
+TOTAL_TIME = "TOTAL_TIME"
+MAX = "MAX"
+VALUE = "VALUE"
+ACTIVE_TASKS = "ACTIVE_TASKS"
+
+HTTP_SERVER_REQUESTS = "http.server.requests"
+HTTP_SERVER_REQUESTS_ACTIVE = "http.server.requests.active"
+_OLD_DURATION = "http.server.duration"
+_NEW_DURATION = "http.server.request.duration"
+_ACTIVE_REQUESTS = "http.server.active_requests"
+
+OVERFLOW_TAG = "otel.metric.overflow"
+
+TagKey = tuple[tuple[str, str], ...]
+_OVERFLOW_KEY: TagKey = ((OVERFLOW_TAG, "true"),)
+
+
+class MeterType(enum.Enum):
+    COUNTER = "counter"
+    GAUGE = "gauge"
+    TIMER = "timer"
+    DISTRIBUTION_SUMMARY = "distribution_summary"
+    LONG_TASK_TIMER = "long_task_timer"
+
+
+@dataclass
+class Buckets:
+    """Explicit histogram buckets in the meter's base unit; ``counts`` has one more entry than ``bounds``."""
+
+    bounds: tuple[float, ...]
+    counts: list[int]
+
+
+@dataclass
+class Series:
+    tags: TagKey
+    values: dict[str, float]
+    buckets: Optional[Buckets] = None
+
+    def merge(self, values: Mapping[str, float], buckets: Optional[Buckets]) -> None:
+        for statistic, value in values.items():
+            current = self.values.get(statistic)
+            if current is None:
+                self.values[statistic] = value
+            elif statistic == MAX:
+                self.values[statistic] = max(current, value)
+            else:
+                self.values[statistic] = current + value
+        if self.buckets is None:
+            return
+        if buckets is None or buckets.bounds != self.buckets.bounds:
+            self.buckets = None  # different layouts cannot be added up
+            return
+        self.buckets.counts = [a + b for a, b in zip(self.buckets.counts, buckets.counts)]
+
+
+@dataclass
+class MeterFamily:
+    """Every series of one Micrometer meter name."""
+
+    name: str
+    type: MeterType
+    description: Optional[str]
+    base_unit: Optional[str]
+    max_series: int
+    series: dict[TagKey, Series] = field(default_factory=dict)
+
+    def add(self, tags: Mapping[str, str], values: Mapping[str, float], buckets: Optional[Buckets] = None) -> None:
+        key = tuple(sorted(tags.items()))
+        existing = self.series.get(key)
+        if existing is None and self._kept() >= self.max_series:
+            key = _OVERFLOW_KEY
+            existing = self.series.get(key)
+        if existing is None:
+            copied = Buckets(buckets.bounds, list(buckets.counts)) if buckets is not None else None
+            self.series[key] = Series(key, dict(values), copied)
+        else:
+            existing.merge(values, buckets)
+
+    def meters(self) -> list[Meter]:
+        return [
+            Meter(self.name, dict(s.tags), dict(s.values), self.description, self.base_unit)
+            for s in self.series.values()
+        ]
+
+    def _kept(self) -> int:
+        return len(self.series) - (1 if _OVERFLOW_KEY in self.series else 0)
+
+
+def convert(data: Optional[MetricsData], max_series: int) -> dict[str, MeterFamily]:
+    """Every meter found in one collection, by name."""
+    families: dict[str, MeterFamily] = {}
+    if data is None:
+        return families
+    for resource_metrics in data.resource_metrics:
+        for scope_metrics in resource_metrics.scope_metrics:
+            scope = scope_metrics.scope.name
+            names = {metric.name for metric in scope_metrics.metrics}
+            for metric in scope_metrics.metrics:
+                _convert_metric(families, scope, metric, names, max_series)
+    return {name: family for name, family in families.items() if family.series}
+
+
+def _convert_metric(
+    families: dict[str, MeterFamily], scope: str, metric: Metric, scope_names: set[str], max_series: int
+) -> None:
+    data = metric.data
+    if metric.name in (_OLD_DURATION, _NEW_DURATION) and isinstance(data, Histogram):
+        if metric.name == _OLD_DURATION and _NEW_DURATION in scope_names:
+            return  # http/dup: the stable metric is the precise one (seconds, not rounded milliseconds)
+        _add_http_requests(families, scope, metric, data, max_series)
+    elif metric.name == _ACTIVE_REQUESTS and isinstance(data, Sum):
+        _add_active_requests(families, data, max_series)
+    else:
+        _add_generic(families, metric, max_series)
+
+
+def _add_http_requests(
+    families: dict[str, MeterFamily], scope: str, metric: Metric, data: Histogram, max_series: int
+) -> None:
+    unit = base_unit(metric.unit)
+    description = "Duration of HTTP server request handling"
+    family = _family(families, HTTP_SERVER_REQUESTS, MeterType.TIMER, description, "seconds", max_series)
+    if family is None:
+        return
+    for point in data.data_points:
+        attributes = point.attributes or {}
+        status = http.status_code(attributes)
+        tags = {
+            "method": http.method(attributes) or "UNKNOWN",
+            "uri": http.route(attributes, scope) or _uri_without_route(status),
+            "status": str(status) if status is not None else "UNKNOWN",
+            "outcome": http.outcome(status),
+            "error": http.error_type(attributes) or "none",
+        }
+        family.add(tags, _histogram_values(point, unit, TOTAL_TIME), _buckets(point, unit))
+
+
+def _add_active_requests(families: dict[str, MeterFamily], data: Sum, max_series: int) -> None:
+    description = "HTTP requests being handled"
+    family = _family(families, HTTP_SERVER_REQUESTS_ACTIVE, MeterType.LONG_TASK_TIMER, description, None, max_series)
+    if family is None:
+        return
+    for point in data.data_points:
+        if math.isfinite(point.value):
+            method = http.method(point.attributes or {}) or "UNKNOWN"
+            family.add({"method": method}, {ACTIVE_TASKS: float(point.value)})
+
+
+def _uri_without_route(status: Optional[int]) -> str:
+    """Spring's placeholders for requests that matched no route."""
+    if status is not None and 300 <= status < 400:
+        return "REDIRECTION"
+    if status == 404:
+        return "NOT_FOUND"
+    return "UNKNOWN"
+
+
+def _add_generic(families: dict[str, MeterFamily], metric: Metric, max_series: int) -> None:
+    unit = base_unit(metric.unit)
+    data = metric.data
+    description = metric.description or None
+    if isinstance(data, (Sum, Gauge)):
+        counter = isinstance(data, Sum) and data.is_monotonic
+        meter_type, statistic = (MeterType.COUNTER, COUNT) if counter else (MeterType.GAUGE, VALUE)
+        family = _family(families, metric.name, meter_type, description, unit.name, max_series)
+        if family is None:
+            return
+        for point in data.data_points:
+            value = float(point.value) * unit.factor
+            if math.isfinite(value):
+                family.add(_tags(point.attributes), {statistic: value})
+    elif isinstance(data, (Histogram, ExponentialHistogram)):
+        meter_type = MeterType.TIMER if unit.is_time else MeterType.DISTRIBUTION_SUMMARY
+        family = _family(families, metric.name, meter_type, description, unit.name, max_series)
+        if family is None:
+            return
+        total = TOTAL_TIME if unit.is_time else TOTAL
+        histogram_points: Sequence[Union[HistogramDataPoint, ExponentialHistogramDataPoint]] = data.data_points
+        for histogram_point in histogram_points:
+            buckets = _buckets(histogram_point, unit) if isinstance(histogram_point, HistogramDataPoint) else None
+            family.add(_tags(histogram_point.attributes), _histogram_values(histogram_point, unit, total), buckets)
+
+
+def _family(
+    families: dict[str, MeterFamily],
+    name: str,
+    meter_type: MeterType,
+    description: Optional[str],
+    unit: Optional[str],
+    max_series: int,
+) -> Optional[MeterFamily]:
+    """The family to add to; None when the name is already taken by a meter of another type."""
+    family = families.get(name)
+    if family is None:
+        family = families[name] = MeterFamily(name, meter_type, description, unit, max_series)
+    elif family.type is not meter_type:
+        return None
+    elif family.description is None:
+        family.description = description
+    return family
+
+
+def _histogram_values(
+    point: Union[HistogramDataPoint, ExponentialHistogramDataPoint], unit: BaseUnit, total: str
+) -> dict[str, float]:
+    maximum = float(point.max) * unit.factor if point.count else 0.0
+    total_value = float(point.sum) * unit.factor
+    return {
+        COUNT: float(point.count),
+        total: total_value if math.isfinite(total_value) else 0.0,
+        MAX: maximum if math.isfinite(maximum) else 0.0,
+    }
+
+
+def _buckets(point: HistogramDataPoint, unit: BaseUnit) -> Optional[Buckets]:
+    if len(point.bucket_counts) != len(point.explicit_bounds) + 1:
+        return None
+    return Buckets(tuple(float(b) * unit.factor for b in point.explicit_bounds), list(point.bucket_counts))
+
+
+def _tags(attributes: Optional[Mapping[str, Any]]) -> dict[str, str]:
+    return {str(key): _tag_value(value) for key, value in (attributes or {}).items()}
+
+
+def _tag_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (tuple, list)):
+        return ",".join(_tag_value(v) for v in value)
+    return str(value)

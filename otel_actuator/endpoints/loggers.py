@@ -1,0 +1,172 @@
+"""``loggers``: read and change Python logging levels in Spring Boot's terms.
+
+Listed loggers are ROOT and every name in the logging manager, including the placeholder parents
+Python creates for dotted names (as Logback lists intermediate loggers): a placeholder has no
+configured level and the effective level of its nearest real ancestor. A POST to an unknown, well
+formed name creates that logger, as Spring does.
+
+Resetting (``{}`` or ``{"configuredLevel": null}``) sets NOTSET, so the logger inherits again. ROOT
+cannot inherit: its reset restores the level it had before its first change through this endpoint.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Optional
+
+from otel_actuator import logging_levels
+from otel_actuator.core.endpoint import Endpoint, Operation, OperationContext, Result
+from otel_actuator.core.errors import bad_request, not_found
+from otel_actuator.settings import PREFIX, SettingsError
+
+if TYPE_CHECKING:
+    from otel_actuator.actuator import Actuator
+
+ROOT = "ROOT"
+MAX_NAME_LENGTH = 255
+
+
+def create(actuator: Actuator) -> list[Endpoint]:
+    loggers = LoggersEndpoint(parse_groups(actuator.settings.logger_groups))
+    return [
+        Endpoint(
+            "loggers",
+            (
+                Operation("GET", loggers.read_all),
+                Operation("GET", loggers.read_one, selector="name"),
+                Operation("POST", loggers.configure, selector="name"),
+            ),
+        )
+    ]
+
+
+def parse_groups(specs: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """``name=a+b`` entries -> {name: (a, b)}; a malformed entry is a configuration error."""
+    groups: dict[str, tuple[str, ...]] = {}
+    for spec in specs:
+        name, sep, members = spec.partition("=")
+        names = tuple(m.strip() for m in members.split("+") if m.strip())
+        if not sep or not name.strip() or not names:
+            raise SettingsError(f"{PREFIX}LOGGER_GROUPS entry {spec!r}: expected name=logger+logger")
+        groups[name.strip()] = names
+    return groups
+
+
+class LoggersEndpoint:
+    """Operations of one actuator; remembers group levels and ROOT's level before it was first changed."""
+
+    def __init__(self, groups: Mapping[str, tuple[str, ...]]) -> None:
+        logging_levels.trace_level()
+        self._groups = dict(groups)
+        self._group_levels: dict[str, Optional[str]] = {}
+        self._root_baseline: Optional[int] = None
+        self._lock = threading.Lock()
+
+    def read_all(self, ctx: OperationContext) -> Result:
+        loggers: dict[str, Any] = {ROOT: _describe(logging.getLogger())}
+        for name in sorted(_known_names()):
+            loggers[name] = _describe_name(name)
+        groups = {name: self._describe_group(name) for name in self._groups}
+        return Result({"levels": list(logging_levels.SPRING_LEVELS), "loggers": loggers, "groups": groups})
+
+    def read_one(self, ctx: OperationContext) -> Result:
+        name = ctx.selector or ""
+        if name in self._groups:
+            return Result(self._describe_group(name))
+        if _is_root(name):
+            return Result(_describe(logging.getLogger()))
+        if name not in _known_names():
+            raise not_found(f"No logger named {name!r}")
+        return Result(_describe_name(name))
+
+    def configure(self, ctx: OperationContext) -> Result:
+        name = ctx.selector or ""
+        level_name = _requested_level(ctx.json_body())
+        level = None if level_name is None else logging_levels.parse_spring(level_name)
+        if level_name is not None and level is None:
+            expected = ", ".join(logging_levels.SPRING_LEVELS)
+            raise bad_request(f"Unknown level {level_name!r}; expected one of {expected} or null")
+        if name in self._groups:
+            with self._lock:
+                self._group_levels[name] = None if level is None else logging_levels.to_spring(level)
+                for member in self._groups[name]:
+                    self._set_level(member, level)
+            return Result(status=204)
+        if not _is_root(name) and name not in _known_names():
+            _check_new_name(name)
+        with self._lock:
+            self._set_level(name, level)
+        return Result(status=204)
+
+    def _set_level(self, name: str, level: Optional[int]) -> None:
+        """Called with the lock held. ``None`` resets."""
+        if _is_root(name):
+            root = logging.getLogger()
+            if self._root_baseline is None:
+                self._root_baseline = root.level
+            root.setLevel(self._root_baseline if level is None else level)
+            return
+        logging.getLogger(name).setLevel(logging.NOTSET if level is None else level)
+
+    def _describe_group(self, name: str) -> dict[str, Any]:
+        return {"configuredLevel": self._group_levels.get(name), "members": list(self._groups[name])}
+
+
+def _is_root(name: str) -> bool:
+    return name.upper() == ROOT
+
+
+def _known_names() -> set[str]:
+    """Every logger and placeholder name; a logger literally named "ROOT" would shadow the root one."""
+    # A copy: other threads may create loggers while we read.
+    return {name for name in logging.Logger.manager.loggerDict.copy() if not _is_root(name)}
+
+
+def _describe(logger: logging.Logger) -> dict[str, Any]:
+    return {
+        "configuredLevel": logging_levels.configured_to_spring(logger.level),
+        "effectiveLevel": logging_levels.to_spring(logger.getEffectiveLevel()),
+    }
+
+
+def _describe_name(name: str) -> dict[str, Any]:
+    entry = logging.Logger.manager.loggerDict.get(name)
+    if isinstance(entry, logging.Logger):
+        return _describe(entry)
+    return {"configuredLevel": None, "effectiveLevel": _describe(_nearest_logger(name))["effectiveLevel"]}
+
+
+def _nearest_logger(name: str) -> logging.Logger:
+    """The closest real ancestor of a placeholder name (root when there is none)."""
+    registry = logging.Logger.manager.loggerDict
+    while "." in name:
+        name = name.rpartition(".")[0]
+        entry = registry.get(name)
+        if isinstance(entry, logging.Logger):
+            return entry
+    return logging.getLogger()
+
+
+def _requested_level(body: Any) -> Optional[str]:
+    """The level in a POST body; an empty body or object and a null level all mean reset."""
+    if body is None:
+        return None
+    if not isinstance(body, dict):
+        raise bad_request('Request body must be a JSON object such as {"configuredLevel": "DEBUG"}')
+    level = body.get("configuredLevel")
+    if level is not None and not isinstance(level, str):
+        raise bad_request(f"configuredLevel must be a level name or null, got {type(level).__name__}")
+    return level
+
+
+def _check_new_name(name: str) -> None:
+    if not name:
+        raise bad_request("Logger name must not be empty")
+    if len(name) > MAX_NAME_LENGTH:
+        raise bad_request(f"Logger name is longer than {MAX_NAME_LENGTH} characters")
+    if any(not ch.isprintable() or ch.isspace() for ch in name):
+        raise bad_request("Logger name must not contain whitespace or control characters")
+    if "" in name.split("."):
+        raise bad_request(f"Logger name {name!r} has an empty segment")

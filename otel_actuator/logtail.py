@@ -1,0 +1,146 @@
+"""Log sources for the logfile endpoint: an in-memory tail fed by logging, and a plain file.
+
+Both address bytes by absolute offset, so offsets a client saw stay valid while the log grows; that is
+what Spring Boot Admin's one-second tail (``Range: bytes={size-1}-``) relies on.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections import deque
+from typing import TYPE_CHECKING, Optional
+
+if TYPE_CHECKING:
+    from otel_actuator.actuator import Actuator
+
+
+class LogTail:
+    """The last ``max_bytes`` of a log, thread-safe, keyed by absolute offset (a ``LogSource``).
+
+    Each ``append`` is one record of one or more whole lines (a missing final newline is added), and
+    old records are dropped whole, so the kept text always starts at a line. ``size()`` keeps growing
+    after drops; ``first_offset()`` says where the kept text starts. A single record larger than the
+    buffer keeps only its last ``max_bytes`` bytes.
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        if max_bytes <= 0:
+            raise ValueError(f"max_bytes must be positive, got {max_bytes}")
+        self._max_bytes = max_bytes
+        self._records: deque[tuple[int, bytes]] = deque()  # (absolute offset, bytes)
+        self._end = 0
+        self._kept = 0
+        self._lock = threading.Lock()
+
+    def append(self, text: str) -> None:
+        if not text:
+            return
+        data = text.encode("utf-8", "replace")
+        if not data.endswith(b"\n"):
+            data += b"\n"
+        if len(data) > self._max_bytes:
+            data = data[-self._max_bytes :]
+        with self._lock:
+            self._records.append((self._end, data))
+            self._end += len(data)
+            self._kept += len(data)
+            while self._kept > self._max_bytes:
+                self._kept -= len(self._records.popleft()[1])
+
+    def size(self) -> int:
+        with self._lock:
+            return self._end
+
+    def first_offset(self) -> int:
+        with self._lock:
+            return self._end - self._kept
+
+    def read(self, start: int, end: int) -> bytes:
+        """Kept bytes from ``start`` to ``end`` inclusive; dropped or future bytes are left out."""
+        parts: list[bytes] = []
+        with self._lock:
+            start = max(start, self._end - self._kept)
+            end = min(end, self._end - 1)
+            if start > end:
+                return b""
+            # Newest first: reads are nearly always near the end (the tail poll).
+            for offset, data in reversed(self._records):
+                if offset > end:
+                    continue
+                parts.append(data[max(start - offset, 0) : end - offset + 1])
+                if offset <= start:
+                    break
+        parts.reverse()
+        return b"".join(parts)
+
+
+class FileLogSource:
+    """A log file on disk (a ``LogSource``). Never raises: a missing or unreadable file is empty.
+
+    A rotated or truncated file is smaller than what a client saw, so its next tail request is
+    unsatisfiable (416) and Spring Boot Admin starts over at the end of the new file.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = os.path.expanduser(path)
+
+    def size(self) -> int:
+        try:
+            return os.stat(self.path).st_size
+        except OSError:
+            return 0
+
+    def first_offset(self) -> int:
+        return 0
+
+    def read(self, start: int, end: int) -> bytes:
+        start = max(start, 0)
+        if end < start:
+            return b""
+        try:
+            with open(self.path, "rb") as log:
+                log.seek(start)
+                return log.read(end - start + 1)
+        except OSError:
+            return b""
+
+
+class LogTailHandler(logging.Handler):
+    """Writes formatted records into a ``LogTail`` (the in-memory log file)."""
+
+    def __init__(self, tail: LogTail, pattern: str) -> None:
+        super().__init__()
+        self.tail = tail
+        self.setFormatter(logging.Formatter(pattern))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.tail.append(self.format(record))
+        except Exception:
+            self.handleError(record)
+
+
+_install_lock = threading.Lock()
+
+
+def install_log_tail(actuator: Actuator) -> Optional[LogTail]:
+    """Give the actuator an in-memory log when it has no log source and no log file is configured.
+
+    The tail is fed by a ``LogTailHandler`` on the root logger, so it holds what the root logger's
+    configuration lets through. The handler is added once per process: later actuators share its
+    tail. Returns the tail now serving ``actuator.logs``, or None when another source serves it.
+    """
+    if isinstance(actuator.logs, LogTail):
+        return actuator.logs
+    if actuator.logs is not None or actuator.settings.logfile_path:
+        return None
+    root = logging.getLogger()
+    with _install_lock:
+        tail = next((h.tail for h in root.handlers if isinstance(h, LogTailHandler)), None)
+        if tail is None:
+            tail = LogTail(actuator.settings.logfile_max_bytes)
+            root.addHandler(LogTailHandler(tail, actuator.settings.logfile_pattern))
+    actuator.logs = tail
+    return tail

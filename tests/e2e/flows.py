@@ -1,0 +1,122 @@
+"""Steps shared by the SBA 2 and SBA 3 end-to-end tests: what a user of SBA does, as REST calls."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Optional
+
+import httpx
+
+from tests.support.sba import AdminServer, UserService
+from tests.support.services import RedisServer
+
+V3 = "application/vnd.spring-boot.actuator.v3+json"
+V2 = "application/vnd.spring-boot.actuator.v2+json"
+#: The Accept header each SBA UI sends with its actuator calls (services/spring-mime-types.ts, 2.7 sba-core).
+SBA3_UI_ACCEPT = f"{V3},{V2},application/vnd.spring-boot.actuator.v1+json,application/json"
+SBA2_UI_ACCEPT = f"{V2},application/vnd.spring-boot.actuator.v1+json,application/json"
+#: The first request of SBA's log tail (utils/logtail.ts): the last 300 KiB.
+LOGFILE_FIRST_RANGE = "bytes=-307200"
+
+HEALTH_COMPONENTS = {"redis", "diskSpace", "ping"}
+
+
+def redis_database(redis: RedisServer, db: int) -> str:
+    """A database of its own on the shared Redis, so each module's service starts with no users."""
+    return f"redis://127.0.0.1:{redis.port}/{db}"
+
+
+def registered_instance(sba: AdminServer, app: UserService) -> dict[str, Any]:
+    return sba.wait_for(lambda: sba.instance_with_health_url(app.health_url), 30, "registration of the user-service")
+
+
+def instance_up_with_components(sba: AdminServer, instance_id: str) -> dict[str, Any]:
+    def check() -> dict[str, Any]:
+        instance = sba.instance(instance_id)
+        assert instance is not None
+        status = instance["statusInfo"]
+        assert status["status"] == "UP", status
+        assert set(status["details"]) >= HEALTH_COMPONENTS, status["details"]
+        return instance
+
+    return sba.wait_for(check, 30, "status UP with redis, diskSpace and ping")
+
+
+def app_index_ids(app: UserService) -> set[str]:
+    """Non-templated link names of the app's own ``/actuator`` index: what SBA should detect."""
+    links = app.client.get("/actuator").json()["_links"]
+    return {name for name, link in links.items() if name != "self" and not link["templated"]}
+
+
+def detected_endpoints(sba: AdminServer, instance_id: str, expected: set[str], timeout: float = 30.0) -> set[str]:
+    def check() -> set[str]:
+        instance = sba.instance(instance_id)
+        assert instance is not None
+        ids = {endpoint["id"] for endpoint in instance["endpoints"]}
+        assert expected <= ids, f"missing {sorted(expected - ids)}; detected {sorted(ids)}"
+        return ids
+
+    return sba.wait_for(check, timeout, "endpoint detection")
+
+
+def create_users(app: UserService, *names: str) -> list[int]:
+    ids = []
+    for name in names:
+        response = app.client.post("/users", json={"name": name, "email": f"{name}@example.org"})
+        assert response.status_code == 201, response.text
+        ids.append(int(response.json()["id"]))
+    return ids
+
+
+def content_type(response: httpx.Response) -> str:
+    return response.headers.get("content-type", "")
+
+
+def logfile_size(response: httpx.Response) -> int:
+    """What SBA's log tail takes as the file size: the total of Content-Range, or the body length on 200."""
+    if response.status_code == 206:
+        return int(response.headers["content-range"].rsplit("/", 1)[1])
+    return len(response.content)
+
+
+def tail_until(sba: AdminServer, instance_id: str, size: int, marker: str, timeout: float = 15.0) -> list[int]:
+    """Poll the log file like SBA's UI (``bytes={size-1}-``) until ``marker`` shows; returns the statuses seen."""
+    statuses: list[int] = []
+    state = {"size": size, "text": ""}
+
+    def poll() -> bool:
+        response = sba.proxy(
+            instance_id, "logfile", headers={"Range": f"bytes={state['size'] - 1}-", "Accept": "text/plain"}
+        )
+        statuses.append(response.status_code)
+        assert response.status_code == 206, f"tail poll answered {response.status_code}: {response.text[:300]}"
+        match = re.fullmatch(r"bytes (\d+)-(\d+)/(\d+)", response.headers.get("content-range", ""))
+        assert match, f"Content-Range {response.headers.get('content-range')!r}"
+        assert int(match.group(1)) == state["size"] - 1, response.headers["content-range"]
+        state["text"] += response.content[1:].decode("utf-8", "replace")
+        state["size"] = int(match.group(3))
+        return marker in state["text"]
+
+    sba.wait_for(poll, timeout, f"{marker!r} in the log tail")
+    return statuses
+
+
+def route_patterns(mappings: dict[str, Any]) -> set[str]:
+    """Every request pattern in a mappings body (servlet or reactive shape)."""
+    patterns: set[str] = set()
+    for context in mappings["contexts"].values():
+        groups = context["mappings"]
+        for kind in ("dispatcherServlets", "dispatcherHandlers"):
+            for handlers in groups.get(kind, {}).values():
+                for handler in handlers:
+                    conditions = (handler.get("details") or {}).get("requestMappingConditions") or {}
+                    patterns.update(conditions.get("patterns", []))
+    return patterns
+
+
+def exchange_uris(entries: list[dict[str, Any]], method: str) -> list[str]:
+    return [e["request"]["uri"] for e in entries if e["request"]["method"] == method]
+
+
+def find_event(sba: AdminServer, instance_id: str, event_type: str) -> Optional[dict[str, Any]]:
+    return next((e for e in sba.events(instance_id) if e["type"] == event_type), None)

@@ -1,0 +1,162 @@
+"""The essentials against a real Spring Boot Admin 2.7, whose UI negotiates the v2 media type.
+
+SBA 2.x UI asks for ``v2,v1,json`` (no v3): the app must answer Spring Boot 2 shapes with the v2 media
+type (health ``details``, ``httptrace`` with ``traces``), or SBA's legacy converter and UI break.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.e2e.flows import (
+    LOGFILE_FIRST_RANGE,
+    SBA2_UI_ACCEPT,
+    V2,
+    content_type,
+    create_users,
+    detected_endpoints,
+    exchange_uris,
+    find_event,
+    instance_up_with_components,
+    logfile_size,
+    redis_database,
+    registered_instance,
+    route_patterns,
+    tail_until,
+)
+from tests.support.sba import AdminServer, LaunchUserService, UserService
+from tests.support.services import RedisServer
+
+pytestmark = pytest.mark.e2e
+
+VERSION = "2.7.0-py"
+UI = {"Accept": SBA2_UI_ACCEPT}
+EXPECTED_ENDPOINTS = {"health", "info", "env", "loggers", "logfile", "threaddump", "mappings", "metrics", "httptrace"}
+
+
+@pytest.fixture(scope="module")
+def app(sba2: AdminServer, launch_user_service: LaunchUserService, redis_server: RedisServer) -> UserService:
+    return launch_user_service(
+        sba2.url,
+        redis_url=redis_database(redis_server, 2),
+        log_name="user-service-sba2",
+        OTEL_ACTUATOR_APP_VERSION=VERSION,
+    )
+
+
+@pytest.fixture(scope="module")
+def instance_id(sba2: AdminServer, app: UserService) -> str:
+    return str(registered_instance(sba2, app)["id"])
+
+
+@pytest.fixture(scope="module")
+def user_ids(app: UserService) -> list[int]:
+    return create_users(app, "linus", "margaret")
+
+
+def test_registered_up_with_health_components(sba2: AdminServer, app: UserService, instance_id: str) -> None:
+    instance = instance_up_with_components(sba2, instance_id)
+    assert instance["registration"]["managementUrl"] == app.url + "/actuator"
+    assert instance["statusInfo"]["details"]["redis"]["status"] == "UP"
+
+
+def test_endpoints_detected_and_info_fetched(sba2: AdminServer, instance_id: str) -> None:
+    detected_endpoints(sba2, instance_id, EXPECTED_ENDPOINTS)
+
+    def info() -> dict[str, Any]:
+        instance = sba2.instance(instance_id)
+        assert instance is not None and instance["info"], "no info yet"
+        return instance
+
+    assert sba2.wait_for(info, 30, "info fetched")["buildVersion"] == VERSION
+
+
+def test_health_negotiates_v2_with_details(sba2: AdminServer, instance_id: str) -> None:
+    response = sba2.proxy(instance_id, "health", headers=UI)
+    assert response.status_code == 200
+    assert V2 in content_type(response)
+    body = response.json()
+    assert "components" not in body
+    assert {"redis", "diskSpace", "ping"} <= set(body["details"])
+    assert body["details"]["redis"]["status"] == "UP"
+
+
+def test_httptrace_lists_the_requests_under_traces(
+    sba2: AdminServer, app: UserService, instance_id: str, user_ids: list[int]
+) -> None:
+    app.client.get(f"/users/{user_ids[0]}")
+
+    def check() -> list[dict[str, Any]]:
+        response = sba2.proxy(instance_id, "httptrace", headers=UI)
+        assert response.status_code == 200 and V2 in content_type(response), response.text[:300]
+        traces = list(response.json()["traces"])
+        assert any(uri.endswith(f"/users/{user_ids[0]}") for uri in exchange_uris(traces, "GET")), traces[-3:]
+        return traces
+
+    traces = sba2.wait_for(check, 10, "the request in httptrace")
+    entry = next(t for t in traces if t["request"]["uri"].endswith(f"/users/{user_ids[0]}"))
+    assert entry["response"]["status"] == 200
+    assert isinstance(entry["timeTaken"], (int, float)), "SB 2 httptrace has timeTaken in milliseconds"
+
+
+def test_metrics_answer_v2(sba2: AdminServer, instance_id: str) -> None:
+    metrics = sba2.proxy(instance_id, "metrics", headers=UI)
+    assert metrics.status_code == 200, metrics.text[:300]
+    assert V2 in content_type(metrics), "SBA 2.7's Metrics view needs v2"
+    assert "process.uptime" in metrics.json()["names"]
+    uptime = sba2.proxy(instance_id, "metrics/process.uptime", headers=UI)
+    assert uptime.status_code == 200 and V2 in content_type(uptime)
+    assert uptime.json()["measurements"][0]["value"] > 0
+
+
+def test_mappings_answer_v2(sba2: AdminServer, instance_id: str) -> None:
+    mappings = sba2.proxy(instance_id, "mappings", headers=UI)
+    assert mappings.status_code == 200 and V2 in content_type(mappings), "SBA 2.7's Mappings view needs v2"
+    assert "/users/{id}" in route_patterns(mappings.json())
+
+
+def test_env_threaddump_and_loggers_through_the_v2_ui_accept(
+    sba2: AdminServer, app: UserService, instance_id: str
+) -> None:
+    env = sba2.proxy(instance_id, "env", headers=UI)
+    assert env.status_code == 200 and V2 in content_type(env)
+    assert isinstance(env.json()["activeProfiles"], list)
+
+    dump = sba2.proxy(instance_id, "threaddump", headers=UI)
+    assert dump.status_code == 200 and V2 in content_type(dump)
+    assert any(t["threadName"] == "MainThread" for t in dump.json()["threads"])
+
+    loggers = sba2.proxy(instance_id, "loggers", headers=UI)
+    assert loggers.status_code == 200 and V2 in content_type(loggers)
+    assert "user_service" in loggers.json()["loggers"]
+    original = app.client.get("/actuator/loggers/user_service").json().get("configuredLevel")
+    try:
+        changed = sba2.proxy(
+            instance_id, "loggers/user_service", method="POST", json={"configuredLevel": "WARN"}, headers=UI
+        )
+        assert changed.status_code == 204, changed.text
+        assert app.client.get("/actuator/loggers/user_service").json()["effectiveLevel"] == "WARN"
+        # SBA 2.x resets a level with an explicit null.
+        reset = sba2.proxy(
+            instance_id, "loggers/user_service", method="POST", json={"configuredLevel": None}, headers=UI
+        )
+        assert reset.status_code == 204, reset.text
+        assert app.client.get("/actuator/loggers/user_service").json().get("configuredLevel") is None
+    finally:
+        app.client.post("/actuator/loggers/user_service", json={"configuredLevel": original})
+
+
+def test_logfile_tail_through_sba2(sba2: AdminServer, app: UserService, instance_id: str) -> None:
+    first = sba2.proxy(instance_id, "logfile", headers={"Range": LOGFILE_FIRST_RANGE, "Accept": "text/plain"})
+    assert first.status_code in (200, 206), first.text[:300]
+    marker = "tail-probe-sba2"
+    create_users(app, marker)
+    statuses = tail_until(sba2, instance_id, logfile_size(first), marker)
+    assert set(statuses) == {206}
+
+
+def test_sigterm_deregisters(sba2: AdminServer, app: UserService, instance_id: str) -> None:
+    assert app.terminate() == 0, app.tail()
+    sba2.wait_for(lambda: find_event(sba2, instance_id, "DEREGISTERED"), 15, "a DEREGISTERED event")

@@ -1,0 +1,262 @@
+"""The example user-service against a real Spring Boot Admin 3.5, through SBA's REST API and its proxy.
+
+One service is started for the module and registers itself; the tests run in file order, and the last
+one stops the service with SIGTERM and checks that it deregistered.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+
+from tests.e2e.flows import (
+    LOGFILE_FIRST_RANGE,
+    SBA3_UI_ACCEPT,
+    V3,
+    app_index_ids,
+    content_type,
+    create_users,
+    detected_endpoints,
+    exchange_uris,
+    find_event,
+    instance_up_with_components,
+    logfile_size,
+    redis_database,
+    registered_instance,
+    route_patterns,
+    tail_until,
+)
+from tests.support.sba import AdminServer, LaunchUserService, UserService
+from tests.support.services import RedisServer
+
+pytestmark = pytest.mark.e2e
+
+VERSION = "1.4.2"
+EXPECTED_ENDPOINTS = {
+    "health",
+    "info",
+    "env",
+    "loggers",
+    "logfile",
+    "threaddump",
+    "mappings",
+    "metrics",
+    "httpexchanges",
+    "prometheus",
+}
+UI = {"Accept": SBA3_UI_ACCEPT}
+
+
+@pytest.fixture(scope="module")
+def app(sba3: AdminServer, launch_user_service: LaunchUserService, redis_server: RedisServer) -> UserService:
+    return launch_user_service(
+        sba3.url,
+        redis_url=redis_database(redis_server, 1),
+        log_name="user-service-sba3",
+        OTEL_ACTUATOR_APP_VERSION=VERSION,
+    )
+
+
+@pytest.fixture(scope="module")
+def instance_id(sba3: AdminServer, app: UserService) -> str:
+    return str(registered_instance(sba3, app)["id"])
+
+
+@pytest.fixture(scope="module")
+def user_ids(app: UserService) -> list[int]:
+    return create_users(app, "ada", "grace")
+
+
+def test_registers_with_its_urls_and_string_metadata(sba3: AdminServer, app: UserService, instance_id: str) -> None:
+    instance = sba3.instance(instance_id)
+    assert instance is not None and instance["registered"] is True
+    registration = instance["registration"]
+    assert registration["name"] == "user-service"
+    assert registration["serviceUrl"] == app.url + "/"
+    assert registration["managementUrl"] == app.url + "/actuator"
+    assert registration["healthUrl"] == app.health_url
+    assert registration["source"] == "http-api"
+    assert registration["metadata"]["startup"]
+    assert find_event(sba3, instance_id, "REGISTERED") is not None
+
+
+def test_status_is_up_with_health_components(sba3: AdminServer, instance_id: str) -> None:
+    details = instance_up_with_components(sba3, instance_id)["statusInfo"]["details"]
+    assert details["redis"]["status"] == "UP"
+    assert details["diskSpace"]["details"]["total"] > 0
+    assert details["ping"]["status"] == "UP"
+
+
+def test_every_exposed_endpoint_is_detected_from_the_index(
+    sba3: AdminServer, app: UserService, instance_id: str
+) -> None:
+    exposed = app_index_ids(app)
+    assert exposed >= EXPECTED_ENDPOINTS, f"the app's index lacks {sorted(EXPECTED_ENDPOINTS - exposed)}"
+    detected = detected_endpoints(sba3, instance_id, exposed)
+    assert detected == exposed
+    instance = sba3.instance(instance_id)
+    assert instance is not None
+    urls = {e["id"]: e["url"] for e in instance["endpoints"]}
+    assert urls["metrics"] == f"{app.url}/actuator/metrics"
+
+
+def test_info_is_fetched_with_the_build_version(sba3: AdminServer, instance_id: str) -> None:
+    def check() -> dict[str, Any]:
+        instance = sba3.instance(instance_id)
+        assert instance is not None and instance["info"], "no info yet"
+        return instance
+
+    instance = sba3.wait_for(check, 30, "info fetched by SBA")
+    assert instance["buildVersion"] == VERSION
+    assert find_event(sba3, instance_id, "INFO_CHANGED") is not None
+
+
+def test_metrics_count_the_requests_per_route_template(
+    sba3: AdminServer, app: UserService, instance_id: str, user_ids: list[int]
+) -> None:
+    detected_endpoints(sba3, instance_id, {"metrics"})
+    requested = [user_ids[0], user_ids[1], user_ids[0], user_ids[0], 999_999]
+    for user_id in requested:
+        assert app.client.get(f"/users/{user_id}").status_code in (200, 404)
+
+    names_response = sba3.proxy(instance_id, "metrics", headers=UI)
+    assert names_response.status_code == 200, names_response.text
+    assert V3 in content_type(names_response), "SBA's Metrics view needs the v3 (or v2) media type"
+    names = set(names_response.json()["names"])
+    assert {"http.server.requests", "process.uptime", "jvm.threads.live", "jvm.memory.max", "jvm.gc.pause"} <= names
+
+    # The UI sends the first tag twice (spring-framework#23820); the app must tolerate it.
+    tag = ("tag", "uri:/users/{id}")
+
+    def check() -> dict[str, Any]:
+        response = sba3.proxy(instance_id, "metrics/http.server.requests", params=[tag, tag], headers=UI)
+        assert response.status_code == 200, response.text
+        body = dict(response.json())
+        count = {m["statistic"]: m["value"] for m in body["measurements"]}.get("COUNT")
+        assert count == len(requested), f"COUNT {count}, expected {len(requested)}: {body}"
+        return body
+
+    body = sba3.wait_for(check, 15, "http.server.requests COUNT for /users/{id}")
+    statistics = {m["statistic"] for m in body["measurements"]}
+    assert {"COUNT", "TOTAL_TIME", "MAX"} <= statistics
+    assert body["baseUnit"] == "seconds"
+    tags = {t["tag"]: t["values"] for t in body["availableTags"]}
+    assert "uri" not in tags, "a drilled-down tag is removed from availableTags"
+    assert {"200", "404"} <= set(tags["status"])
+
+
+def test_loggers_set_through_sba_change_the_level_in_the_app(
+    sba3: AdminServer, app: UserService, instance_id: str, user_ids: list[int]
+) -> None:
+    listing = sba3.proxy(instance_id, "loggers", headers=UI)
+    assert listing.status_code == 200 and V3 in content_type(listing)
+    body = listing.json()
+    assert body["levels"][0] == "OFF" and "DEBUG" in body["levels"]
+    assert "user_service" in body["loggers"]
+    assert isinstance(body["groups"], dict), "SBA >= 3.3.5 reads loggers.groups"
+
+    original = app.client.get("/actuator/loggers/user_service").json().get("configuredLevel")
+    changed = sba3.proxy(
+        instance_id, "loggers/user_service", method="POST", json={"configuredLevel": "DEBUG"}, headers=UI
+    )
+    assert changed.status_code == 204, changed.text
+    try:
+        direct = app.client.get("/actuator/loggers/user_service").json()
+        assert direct == {"configuredLevel": "DEBUG", "effectiveLevel": "DEBUG"}
+
+        app.client.get(f"/users/{user_ids[0]}")
+        app.client.post("/users", json={"name": "debug-probe", "email": "debug-probe@example.org"})
+
+        def debug_line() -> str:
+            text = app.client.get("/actuator/logfile").text
+            lines = [line for line in text.splitlines() if " DEBUG " in line and "user_service" in line]
+            assert lines, "no DEBUG line from user_service in the logfile"
+            return lines[-1]
+
+        sba3.wait_for(debug_line, 10, "a DEBUG line in the logfile")
+
+        # SBA >= 3.2 resets a level by POSTing an empty object.
+        reset = sba3.proxy(instance_id, "loggers/user_service", method="POST", json={}, headers=UI)
+        assert reset.status_code == 204, reset.text
+        assert "configuredLevel" not in app.client.get("/actuator/loggers/user_service").json()
+    finally:
+        app.client.post("/actuator/loggers/user_service", json={"configuredLevel": original})
+
+
+def test_logfile_first_request_and_tail_polls_like_the_ui(
+    sba3: AdminServer, app: UserService, instance_id: str
+) -> None:
+    first = sba3.proxy(instance_id, "logfile", headers={"Range": LOGFILE_FIRST_RANGE, "Accept": "text/plain"})
+    assert first.status_code in (200, 206), first.text[:300]
+    assert content_type(first).startswith("text/plain")
+    size = logfile_size(first)
+    assert size > 0
+
+    marker = f"tail-{uuid.uuid4().hex[:8]}"
+    quiet = sba3.proxy(instance_id, "logfile", headers={"Range": f"bytes={size - 1}-", "Accept": "text/plain"})
+    assert quiet.status_code == 206, quiet.text[:300]
+    assert marker not in quiet.text
+    create_users(app, marker)
+    statuses = tail_until(sba3, instance_id, logfile_size(quiet), marker)
+    assert set(statuses) == {206}
+
+
+def test_threaddump_as_json_and_as_text(sba3: AdminServer, instance_id: str) -> None:
+    as_json = sba3.proxy(instance_id, "threaddump", headers=UI)
+    assert as_json.status_code == 200 and V3 in content_type(as_json)
+    threads = as_json.json()["threads"]
+    main = next(t for t in threads if t["threadName"] == "MainThread")
+    assert main["threadState"] in {"RUNNABLE", "WAITING", "TIMED_WAITING", "BLOCKED"}
+    assert all(isinstance(t["stackTrace"], list) and "threadId" in t for t in threads)
+
+    as_text = sba3.proxy(instance_id, "threaddump", headers={"Accept": "text/plain"})
+    assert as_text.status_code == 200
+    assert content_type(as_text).startswith("text/plain")
+    assert '"MainThread"' in as_text.text
+
+
+def test_httpexchanges_contain_the_requests_made(
+    sba3: AdminServer, app: UserService, instance_id: str, user_ids: list[int]
+) -> None:
+    app.client.get(f"/users/{user_ids[1]}")
+
+    def check() -> list[dict[str, Any]]:
+        response = sba3.proxy(instance_id, "httpexchanges", headers=UI)
+        assert response.status_code == 200 and V3 in content_type(response), response.text[:300]
+        exchanges = list(response.json()["exchanges"])
+        assert any(uri.endswith(f"/users/{user_ids[1]}") for uri in exchange_uris(exchanges, "GET")), exchanges[-3:]
+        assert any(uri.endswith("/users") for uri in exchange_uris(exchanges, "POST"))
+        return exchanges
+
+    exchanges = sba3.wait_for(check, 10, "the requests in httpexchanges")
+    entry = next(e for e in exchanges if e["request"]["uri"].endswith(f"/users/{user_ids[1]}"))
+    assert entry["response"]["status"] == 200
+    assert entry["timeTaken"].startswith("PT") and entry["timestamp"]
+    assert isinstance(entry["request"]["headers"], dict)
+
+
+def test_env_and_the_pid_property(sba3: AdminServer, app: UserService, instance_id: str) -> None:
+    env = sba3.proxy(instance_id, "env", headers=UI)
+    assert env.status_code == 200 and V3 in content_type(env)
+    body = env.json()
+    assert isinstance(body["activeProfiles"], list), "the UI reads env.activeProfiles.length"
+    assert body["propertySources"]
+
+    pid = sba3.proxy(instance_id, "env/PID", headers=UI)
+    assert pid.status_code == 200, pid.text
+    assert pid.json()["property"]["value"] == str(app.pid)
+
+
+def test_mappings_list_the_user_routes(sba3: AdminServer, instance_id: str) -> None:
+    response = sba3.proxy(instance_id, "mappings", headers=UI)
+    assert response.status_code == 200 and V3 in content_type(response)
+    assert {"/users", "/users/{id}"} <= route_patterns(response.json())
+
+
+def test_sigterm_deregisters_and_exits_cleanly(sba3: AdminServer, app: UserService, instance_id: str) -> None:
+    exit_code = app.terminate()
+    assert exit_code == 0, app.tail()
+    sba3.wait_for(lambda: find_event(sba3, instance_id, "DEREGISTERED"), 15, "a DEREGISTERED event")
+    assert all(i["id"] != instance_id for i in sba3.instances())
