@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from otel_actuator import Actuator, Settings
@@ -39,8 +40,25 @@ class Telemetry:
         self.logger_provider.shutdown()
 
 
-def fastapi_app(settings: Settings) -> tuple[Any, Actuator]:
+@dataclass
+class ServedApp:
+    url: str
+    actuator: Actuator
+    telemetry: Telemetry
+
+
+def _instrumented(app: Any, settings: Settings, instrumentor: Any, mount: Any) -> tuple[Any, Actuator, Telemetry]:
+    """Instrument ``app`` with fresh providers, attach a bridge to a new actuator and mount it."""
+    telemetry = Telemetry(settings)
+    instrumentor.instrument_app(app, tracer_provider=telemetry.tracer_provider, meter_provider=telemetry.meter_provider)
+    actuator = Actuator(settings)
+    telemetry.bridge.attach(actuator)
+    return app, mount(app, actuator), telemetry
+
+
+def fastapi_app(settings: Settings) -> tuple[Any, Actuator, Telemetry]:
     from fastapi import FastAPI
+    from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
     from otel_actuator.web.fastapi import mount_fastapi
 
@@ -50,19 +68,12 @@ def fastapi_app(settings: Settings) -> tuple[Any, Actuator]:
     def get_item(item_id: int) -> dict[str, int]:
         return {"id": item_id}
 
-    telemetry = Telemetry(settings)
-    from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
-
-    FastAPIInstrumentor.instrument_app(
-        app, tracer_provider=telemetry.tracer_provider, meter_provider=telemetry.meter_provider
-    )
-    actuator = Actuator(settings)
-    telemetry.bridge.attach(actuator)
-    return app, mount_fastapi(app, actuator)
+    return _instrumented(app, settings, FastAPIInstrumentor, mount_fastapi)
 
 
-def flask_app(settings: Settings) -> tuple[Any, Actuator]:
+def flask_app(settings: Settings) -> tuple[Any, Actuator, Telemetry]:
     from flask import Flask
+    from opentelemetry.instrumentation.flask import FlaskInstrumentor
 
     from otel_actuator.web.flask import mount_flask
 
@@ -72,25 +83,24 @@ def flask_app(settings: Settings) -> tuple[Any, Actuator]:
     def get_item(item_id: int) -> dict[str, int]:
         return {"id": item_id}
 
-    telemetry = Telemetry(settings)
-    from opentelemetry.instrumentation.flask import FlaskInstrumentor
+    return _instrumented(app, settings, FlaskInstrumentor, mount_flask)
 
-    FlaskInstrumentor.instrument_app(
-        app, tracer_provider=telemetry.tracer_provider, meter_provider=telemetry.meter_provider
-    )
-    actuator = Actuator(settings)
-    telemetry.bridge.attach(actuator)
-    return app, mount_flask(app, actuator)
+
+@contextmanager
+def served_app(framework: str, settings: Settings) -> Iterator[ServedApp]:
+    """The app running on a real server (uvicorn for FastAPI, werkzeug for Flask), with its telemetry."""
+    build = fastapi_app if framework == "fastapi" else flask_app
+    serve = serve_asgi if framework == "fastapi" else serve_wsgi
+    app, actuator, telemetry = build(settings)
+    try:
+        with serve(app) as url:
+            yield ServedApp(url, actuator, telemetry)
+    finally:
+        telemetry.shutdown()
 
 
 @contextmanager
 def served(framework: str, settings: Settings) -> Iterator[tuple[str, Actuator]]:
     """Yields (base URL of the app, its actuator) with the app running on a real server."""
-    if framework == "fastapi":
-        app, actuator = fastapi_app(settings)
-        with serve_asgi(app) as url:
-            yield url, actuator
-    else:
-        app, actuator = flask_app(settings)
-        with serve_wsgi(app) as url:
-            yield url, actuator
+    with served_app(framework, settings) as running:
+        yield running.url, running.actuator
