@@ -3,15 +3,23 @@
 Everything runs on one daemon thread with one reused httpx client: the application never waits for SBA,
 and nothing here raises into it. Failures back off exponentially with jitter; the first failure of a
 streak is logged at WARN, the rest at DEBUG.
+
+A registration belongs to the process that made it. A child forked from it (``gunicorn --preload``,
+``os.fork``) inherits the registrar without its thread; there it stays stopped and forgets the instances,
+so the child neither registers a second time nor deregisters, at exit or on SIGTERM, the parent's
+instance, and never writes to the parent's connections to SBA.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import random
+import ssl
 import threading
+import weakref
 from collections.abc import Mapping
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Union
 
 import httpx
 
@@ -21,6 +29,9 @@ from otel_actuator.settings import Settings
 _logger = logging.getLogger("otel_actuator.admin")
 
 UrlResolver = Callable[[], Optional[InstanceUrls]]
+
+#: Every registrar of this process, so that a forked child can disown them.
+_registrars: weakref.WeakSet[Registrar] = weakref.WeakSet()
 
 _WAIT_FOR_SERVER = 0.5
 _FIRST_BACKOFF = 1.0
@@ -41,7 +52,9 @@ class Registrar:
         *,
         resource_attributes: Optional[Mapping[str, Any]] = None,
         metadata: Optional[Mapping[str, Any]] = None,
+        verify: Union[bool, ssl.SSLContext] = True,
     ) -> None:
+        """``verify`` checks SBA's certificate: True (system CAs), an SSL context, or False (no check)."""
         if not settings.admin_url:
             raise ValueError("OTEL_ACTUATOR_ADMIN_URL is not set: there is no Spring Boot Admin to register with")
         self.settings = settings
@@ -56,6 +69,7 @@ class Registrar:
             auth=auth,
             headers={"Accept": "application/json"},
             follow_redirects=False,
+            verify=verify,
         )
         self._stop = threading.Event()
         self._lock = threading.Lock()
@@ -64,6 +78,7 @@ class Registrar:
         self._stopped = False
         #: admin base URL -> instance id SBA gave us
         self.registered: dict[str, str] = {}
+        _registrars.add(self)
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -84,6 +99,15 @@ class Registrar:
         if deregister:
             self.deregister()
         self._client.close()
+
+    def _disown(self) -> None:
+        """In a forked child: the parent keeps the registration alive and removes it; this copy does neither."""
+        # Fresh synchronization objects: another thread of the parent may have held the old ones at the fork.
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._stop.set()
+        self._stopped = True
+        self.registered = {}
 
     @property
     def running(self) -> bool:
@@ -170,6 +194,15 @@ class Registrar:
                     _logger.warning("deregistration at %s answered HTTP %d", target, response.status_code)
             except Exception as exc:
                 _logger.warning("deregistration at %s failed: %s: %s", target, type(exc).__name__, exc)
+
+
+def _disown_after_fork() -> None:
+    for registrar in list(_registrars):
+        registrar._disown()
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows, which cannot fork
+    os.register_at_fork(after_in_child=_disown_after_fork)
 
 
 class _untraced:

@@ -11,6 +11,7 @@ from otel_actuator.web.common import monitor, ready_actuator, retire
 from otel_actuator.web.wsgi import ActuatorWSGI
 
 _EXTENSION = "otel_actuator"
+_ENDPOINT = "otel_actuator"
 _METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
@@ -22,8 +23,6 @@ def mount_flask(
     An explicit mount with its own actuator or settings replaces one made automatically by the
     zero-code instrumentor (the URL rules stay; they serve whichever actuator is current).
     """
-    import flask
-
     mounted: Optional[_Mounted] = app.extensions.get(_EXTENSION)
     if mounted is not None:
         if not mounted.automatic or automatic or (actuator is None and settings is None):
@@ -31,19 +30,13 @@ def mount_flask(
         retire(mounted.wsgi.actuator)
         mounted.wsgi.actuator = ready_actuator(actuator, settings)
         mounted.automatic = False
+        _add_rules(app, mounted, mounted.wsgi.actuator.settings.base_path)
         _finish(app, mounted.wsgi.actuator)
         return mounted.wsgi.actuator
     actuator = ready_actuator(actuator, settings)
     mounted = _Mounted(ActuatorWSGI(actuator), automatic)
 
-    def actuator_view(subpath: str = "") -> Any:
-        response = mounted.wsgi.respond(flask.request.environ)
-        return flask.Response(response.body, status=response.status, headers=response.headers)
-
-    base = actuator.settings.base_path.rstrip("/")
-    options = {"view_func": actuator_view, "methods": _METHODS, "provide_automatic_options": False}
-    app.add_url_rule(base or "/", endpoint="otel_actuator", strict_slashes=False, **options)
-    app.add_url_rule(f"{base}/<path:subpath>", endpoint="otel_actuator", **options)
+    _add_rules(app, mounted, actuator.settings.base_path)
     app.extensions[_EXTENSION] = mounted
     _finish(app, actuator)
     return actuator
@@ -53,6 +46,24 @@ class _Mounted:
     def __init__(self, wsgi: ActuatorWSGI, automatic: bool) -> None:
         self.wsgi = wsgi
         self.automatic = automatic
+
+    def view(self, subpath: str = "") -> Any:
+        """Serves whichever actuator is current (an explicit mount may replace an automatic one)."""
+        import flask
+
+        response = self.wsgi.respond(flask.request.environ)
+        return flask.Response(response.body, status=response.status, headers=response.headers)
+
+
+def _add_rules(app: Any, mounted: _Mounted, base_path: str) -> None:
+    """URL rules for ``base_path`` and below, once per base path."""
+    base = base_path.rstrip("/")
+    endpoint = f"{_ENDPOINT}:{base}"
+    if endpoint in app.view_functions:
+        return
+    options = {"endpoint": endpoint, "view_func": mounted.view, "methods": _METHODS, "provide_automatic_options": False}
+    app.add_url_rule(base or "/", strict_slashes=False, **options)
+    app.add_url_rule(f"{base}/<path:subpath>", **options)
 
 
 def _finish(app: Any, actuator: Actuator) -> None:

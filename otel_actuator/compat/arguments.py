@@ -1,0 +1,129 @@
+"""Pyctuator's constructor arguments turned into the actuator's settings and Spring Boot Admin URLs.
+
+Three layers, each winning over the one before:
+
+1. ``OTEL_ACTUATOR_*`` environment variables, read as everywhere else;
+2. what a Pyctuator application had without asking (every endpoint exposed, health details and env
+   values shown, values still sanitized), applied only where the variable is not set, so an operator
+   can harden a deployed application without touching its code;
+3. the constructor arguments themselves.
+
+Registration and the management port are decided by the arguments alone: the actuator never starts
+its own registrar or server for a Pyctuator application.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Optional
+from urllib.parse import urlsplit
+
+from otel_actuator.admin.payload import InstanceUrls
+from otel_actuator.compat.auth import Auth, BasicAuth
+from otel_actuator.compat.endpoints import EXPOSED_IDS, Endpoints, endpoint_ids
+from otel_actuator.settings import PREFIX, SHOW_ALWAYS, Settings
+
+#: Pyctuator's defaults, kept so an application behaves as it did when it leaves an argument out.
+DEFAULT_DISK_THRESHOLD = 100 * 1024 * 1024
+DEFAULT_LOGFILE_MAX_SIZE = 10000
+DEFAULT_LOGFILE_FORMAT = "%(asctime)s  %(levelname)-5s %(process)d -- [%(threadName)s] %(module)s: %(message)s"
+
+_INSTANCES = "/instances"
+
+_PYCTUATOR_DEFAULTS: Mapping[str, Any] = {
+    "exposure_include": EXPOSED_IDS,
+    "health_show_details": SHOW_ALWAYS,
+    "env_show_values": SHOW_ALWAYS,
+}
+
+
+@dataclass(frozen=True)
+class Arguments:
+    """The constructor arguments that shape settings and registration."""
+
+    app_name: str
+    app_url: str
+    pyctuator_endpoint_url: str
+    registration_url: Optional[str] = None
+    registration_auth: Optional[Auth] = None
+    app_description: Optional[str] = None
+    registration_interval_sec: float = 10
+    free_disk_space_down_threshold_bytes: int = DEFAULT_DISK_THRESHOLD
+    logfile_max_size: int = DEFAULT_LOGFILE_MAX_SIZE
+    logfile_formatter: str = DEFAULT_LOGFILE_FORMAT
+    disabled_endpoints: Endpoints = Endpoints.NONE
+
+
+def actuator_settings(arguments: Arguments, environ: Optional[Mapping[str, str]] = None) -> Settings:
+    """The settings the actuator serves with (no registration, no management port of its own)."""
+    env = os.environ if environ is None else environ
+    base = Settings.from_env(env)
+    values: dict[str, Any] = {
+        name: value for name, value in _PYCTUATOR_DEFAULTS.items() if not env.get(PREFIX + name.upper(), "").strip()
+    }
+    values.update(
+        base_path=base_path(arguments.pyctuator_endpoint_url),
+        exposure_exclude=tuple(dict.fromkeys((*base.exposure_exclude, *endpoint_ids(arguments.disabled_endpoints)))),
+        app_name=arguments.app_name,
+        health_disk_threshold=arguments.free_disk_space_down_threshold_bytes,
+        logfile_max_bytes=arguments.logfile_max_size,
+        logfile_pattern=arguments.logfile_formatter,
+        admin_url=(),
+        port=None,
+    )
+    if arguments.app_description is not None:
+        values["app_description"] = arguments.app_description
+    return dataclasses.replace(base, **values)
+
+
+def registration_settings(arguments: Arguments, settings: Settings) -> Optional[Settings]:
+    """The registrar's settings, or None when there is no ``registration_url``."""
+    if arguments.registration_url is None:
+        return None
+    urls = instance_urls(arguments)
+    values: dict[str, Any] = {
+        "admin_url": (admin_base_url(arguments.registration_url),),
+        "admin_interval": float(arguments.registration_interval_sec),
+        "admin_service_url": urls.service_url,
+        "admin_management_url": urls.management_url,
+        "admin_health_url": urls.health_url,
+    }
+    auth = arguments.registration_auth
+    if isinstance(auth, BasicAuth):
+        values["admin_username"] = auth.username
+        values["admin_password"] = auth.password or ""
+    elif auth is not None:
+        raise TypeError(f"registration_auth must be a BasicAuth, got {type(auth).__name__}")
+    return dataclasses.replace(settings, **values)
+
+
+def base_path(pyctuator_endpoint_url: str) -> str:
+    """The path of the endpoint URL, where the endpoints are served; the site root is refused."""
+    path = urlsplit(pyctuator_endpoint_url).path.rstrip("/")
+    if not path:
+        raise ValueError(
+            f"pyctuator_endpoint_url {pyctuator_endpoint_url!r} has no path: the endpoints would take over the "
+            "whole application; give it one, such as http://host:8000/pyctuator"
+        )
+    return path
+
+
+def admin_base_url(registration_url: str) -> str:
+    """Pyctuator posts to the full ``.../instances`` URL; the registrar wants the SBA base URL before it."""
+    url = registration_url.rstrip("/")
+    if not url.endswith(_INSTANCES):
+        raise ValueError(
+            f"registration_url {registration_url!r} must be Spring Boot Admin's instances URL, "
+            "such as http://localhost:8080/instances"
+        )
+    return url[: -len(_INSTANCES)]
+
+
+def instance_urls(arguments: Arguments) -> InstanceUrls:
+    """The URLs sent to SBA, exactly as Pyctuator sent them."""
+    service = arguments.app_url if arguments.app_url.endswith("/") else arguments.app_url + "/"
+    management = arguments.pyctuator_endpoint_url.rstrip("/")
+    return InstanceUrls(service_url=service, management_url=management, health_url=management + "/health")
