@@ -12,6 +12,8 @@ import threading
 from collections import deque
 from typing import TYPE_CHECKING, Optional
 
+from otel_actuator.sanitize import Sanitizer
+
 if TYPE_CHECKING:
     from otel_actuator.actuator import Actuator
 
@@ -23,12 +25,16 @@ class LogTail:
     old records are dropped whole, so the kept text always starts at a line. ``size()`` keeps growing
     after drops; ``first_offset()`` says where the kept text starts. A single record larger than the
     buffer keeps only its last ``max_bytes`` bytes.
+
+    Text is sanitized on the way in, as exchanges are: credentials and secret parameters of the URLs it
+    holds (an access log line with ``?token=...``) never reach a reader of the logfile endpoint.
     """
 
-    def __init__(self, max_bytes: int) -> None:
+    def __init__(self, max_bytes: int, sanitizer: Optional[Sanitizer] = None) -> None:
         if max_bytes <= 0:
             raise ValueError(f"max_bytes must be positive, got {max_bytes}")
         self._max_bytes = max_bytes
+        self._sanitizer = sanitizer or Sanitizer()
         self._records: deque[tuple[int, bytes]] = deque()  # (absolute offset, bytes)
         self._end = 0
         self._kept = 0
@@ -37,7 +43,7 @@ class LogTail:
     def append(self, text: str) -> None:
         if not text:
             return
-        data = text.encode("utf-8", "replace")
+        data = self._sanitizer.sanitize_url(text).encode("utf-8", "replace")
         if not data.endswith(b"\n"):
             data += b"\n"
         if len(data) > self._max_bytes:
@@ -140,7 +146,7 @@ def install_log_tail(actuator: Actuator) -> Optional[LogTail]:
     with _install_lock:
         tail = next((h.tail for h in root.handlers if isinstance(h, LogTailHandler)), None)
         if tail is None:
-            tail = LogTail(actuator.settings.logfile_max_bytes)
+            tail = LogTail(actuator.settings.logfile_max_bytes, Sanitizer(actuator.settings.sanitize_keys))
             root.addHandler(LogTailHandler(tail, actuator.settings.logfile_pattern))
     actuator.logs = tail
     return tail

@@ -15,7 +15,9 @@ Key rules (case-insensitive; ``-``, ``.`` and spaces count as ``_``, so ``api-ke
 Values of other keys still lose the credentials of every URL they contain: ``scheme://user:******@host``
 (a user-only user-info, as in a Sentry DSN or ``https://TOKEN@github.com``, becomes ``******@host``), and
 secret query or fragment parameters (``token``, ``access_token``, ``sig``, ``X-Amz-Signature`` ...) become
-``name=******``.
+``name=******``. Text values also lose the values of secret ``name=value`` pairs in comma, semicolon or
+space separated lists, the form of ``OTEL_RESOURCE_ATTRIBUTES``, ``OTEL_EXPORTER_OTLP_*_HEADERS`` and
+connection strings (``Server=db;User Id=app;Password=******``).
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ _logger = logging.getLogger("otel_actuator")
 # The bounded scheme keeps the scan linear on long dotted text.
 _USERINFO = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.\-]{0,31}://)(?P<userinfo>[^/\s?#]*)@")
 _PARAM = re.compile(r"(?P<lead>[?&#])(?P<name>[^=&#?\s]+)=(?P<value>[^&#\s]*)")
+_PAIR = re.compile(r"(?P<lead>^|[,;\s])(?P<name>[A-Za-z0-9_.\-]+)=(?P<value>[^,;\s]*)")
 _SEPARATORS = re.compile(r"[-.\s]")
 
 
@@ -83,8 +86,13 @@ class Sanitizer:
 
     def sanitize_url(self, url: str) -> str:
         """Mask user-info passwords and secret parameters of every URL found in ``url`` (any text works)."""
-        masked = _USERINFO.sub(_mask_userinfo, url)
-        return _PARAM.sub(self._mask_param, masked)
+        # The substring tests skip the regular expressions for the common text without URLs or parameters.
+        masked = _USERINFO.sub(_mask_userinfo, url) if "://" in url else url
+        return _PARAM.sub(self._mask_param, masked) if "=" in masked else masked
+
+    def sanitize_text(self, text: str) -> str:
+        """:meth:`sanitize_url`, then the values of secret ``name=value`` pairs masked."""
+        return _PAIR.sub(self._mask_pair, self.sanitize_url(text))
 
     def sanitize_value(self, key: str, value: Any) -> Any:
         """The value safe to show under ``key``; mappings are sanitized entry by entry, lists item by item."""
@@ -97,7 +105,7 @@ class Sanitizer:
         if self.is_sensitive_key(key):
             return MASK
         if isinstance(value, str):
-            return self.sanitize_url(value)
+            return self.sanitize_text(value)
         if isinstance(value, Mapping):
             return self.sanitize_mapping(value)
         if isinstance(value, (list, tuple)):
@@ -116,6 +124,11 @@ class Sanitizer:
         if not secret or not match.group("value"):
             return match.group(0)
         return f"{match.group('lead')}{name}={MASK}"
+
+    def _mask_pair(self, match: re.Match[str]) -> str:
+        if not match.group("value") or not self.is_sensitive_key(match.group("name")):
+            return match.group(0)
+        return f"{match.group('lead')}{match.group('name')}={MASK}"
 
 
 def _run_hook(hook: SanitizeHook, key: str, value: Any) -> Any:

@@ -20,7 +20,8 @@ from pydantic import BaseModel, Field
 from otel_actuator import mount_fastapi
 
 logger = logging.getLogger("user_service")
-logger.setLevel(logging.INFO)
+# INFO for the whole app, as Spring Boot's default: the log file and SBA's Loggers view show it.
+logging.getLogger().setLevel(logging.INFO)
 
 
 class NewUser(BaseModel):
@@ -102,6 +103,7 @@ def create_app() -> FastAPI:
 
     @app.get("/users/{id}")
     def get_user(id: int) -> User:
+        logger.debug("looking up user %s", id)
         user = store.get(id)
         if user is None:
             raise HTTPException(status_code=404, detail=f"user {id} not found")
@@ -115,5 +117,4 @@ app = create_app()
 if __name__ == "__main__":
     import uvicorn
 
-    logging.basicConfig(level=logging.INFO)
     uvicorn.run(app, host=os.environ.get("HOST", "127.0.0.1"), port=int(os.environ.get("PORT", "8000")))

@@ -19,7 +19,8 @@ from flask import Flask, abort, jsonify, request
 from otel_actuator import mount_flask
 
 logger = logging.getLogger("user_service")
-logger.setLevel(logging.INFO)
+# INFO for the whole app, as Spring Boot's default: the log file and SBA's Loggers view show it.
+logging.getLogger().setLevel(logging.INFO)
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -61,6 +62,7 @@ def create_app() -> Flask:
 
     @app.get("/users/<int:user_id>")
     def get_user(user_id: int) -> Any:
+        logger.debug("looking up user %s", user_id)
         user = users.get(user_id)
         if user is None:
             abort(404, description=f"user {user_id} not found")
@@ -72,5 +74,4 @@ def create_app() -> Flask:
 app = create_app()
 
 if __name__ == "__main__":
-    logging.basicConfig(level=logging.INFO)
     app.run(host=os.environ.get("HOST", "127.0.0.1"), port=int(os.environ.get("PORT", "8000")), threaded=True)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shlex
 import socket
+import stat
 from dataclasses import dataclass
 from typing import Optional
 
@@ -17,9 +19,15 @@ class Endpoint:
 
 
 def listening_endpoints(pid: Optional[int] = None) -> list[Endpoint]:
-    """TCP sockets this process listens on (inherited ones included, as gunicorn workers have)."""
+    """TCP sockets this process listens on (inherited ones included, as gunicorn workers have).
+
+    For this process, server sockets it holds but does not listen on yet count too: a uvicorn
+    supervisor hands its workers a bound socket that only listens once the application is imported.
+    """
     import psutil
 
+    # Looked at first: a sibling worker may start listening on the shared socket in the meantime.
+    waiting = _bound_server_sockets() if pid is None or pid == os.getpid() else []
     try:
         connections = psutil.Process(pid or os.getpid()).net_connections(kind="tcp")
     except (psutil.Error, OSError):
@@ -29,7 +37,50 @@ def listening_endpoints(pid: Optional[int] = None) -> list[Endpoint]:
         for conn in connections
         if conn.status == psutil.CONN_LISTEN and conn.laddr
     }
+    # The kernel lists connecting and connected sockets; a merely bound one appears nowhere.
+    known = {int(conn.laddr.port) for conn in connections if conn.laddr}
+    found.update(e for e in waiting if e.port not in known)
     return sorted(found, key=lambda e: (e.port, e.host))
+
+
+def _bound_server_sockets() -> list[Endpoint]:
+    """TCP server sockets of this process (bound with SO_REUSEADDR) that neither listen nor have a peer yet."""
+    directory = "/proc/self/fd" if os.path.isdir("/proc/self/fd") else "/dev/fd"
+    try:
+        descriptors = [int(name) for name in os.listdir(directory) if name.isdigit()]
+    except OSError:
+        return []
+    found: list[Endpoint] = []
+    for fd in descriptors:
+        try:
+            if not stat.S_ISSOCK(os.fstat(fd).st_mode):
+                continue
+            sock = socket.socket(fileno=os.dup(fd))
+        except OSError:
+            continue
+        with sock:
+            endpoint = _waiting_server_socket(sock)
+        if endpoint is not None:
+            found.append(endpoint)
+    return found
+
+
+def _waiting_server_socket(sock: socket.socket) -> Optional[Endpoint]:
+    try:
+        if sock.family not in (socket.AF_INET, socket.AF_INET6) or sock.type != socket.SOCK_STREAM:
+            return None
+        listening = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN)
+        server_like = sock.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR)
+        host, port = sock.getsockname()[:2]
+    except OSError:
+        return None
+    if listening or not server_like or not port:
+        return None
+    try:
+        sock.getpeername()
+    except OSError:
+        return Endpoint(str(host), int(port))
+    return None
 
 
 def advertised_host(bound: str, *, prefer_ip: bool) -> str:
@@ -50,25 +101,66 @@ def http_url(endpoint: Endpoint, *, prefer_ip: bool, path: str = "/") -> str:
 
 
 def worker_count() -> int:
-    """How many sibling workers serve the same port, read from the parent's command line (gunicorn, uvicorn)."""
+    """How many sibling workers serve the same port, read from the parent's command line (gunicorn, uvicorn).
+
+    A count the command line does not show comes from ``GUNICORN_CMD_ARGS`` (gunicorn) or
+    ``WEB_CONCURRENCY`` (both servers read it).
+    """
+    cmdline = _cmdline(parent=True)
+    if not _is_server(cmdline, ("gunicorn", "uvicorn")):
+        return 1
+    count = _workers_option(cmdline)
+    if count is None and _is_server(cmdline, ("gunicorn",)):
+        count = _workers_option(_split(os.environ.get("GUNICORN_CMD_ARGS", "")))
+    if count is None:
+        concurrency = os.environ.get("WEB_CONCURRENCY", "")
+        count = int(concurrency) if concurrency.isdigit() else 1
+    return count
+
+
+def preforking_master() -> bool:
+    """True in a gunicorn master that imports the application itself (``--preload``) before forking workers.
+
+    Such a master serves no request: whatever identifies a serving process belongs in the workers.
+    """
+    return _is_server(_cmdline(parent=False), ("gunicorn",)) and not _is_server(
+        _cmdline(parent=True), ("gunicorn", "uvicorn")
+    )
+
+
+def _cmdline(*, parent: bool) -> list[str]:
     import psutil
 
     try:
-        parent = psutil.Process(os.getpid()).parent()
-        cmdline = parent.cmdline() if parent is not None else []
+        own = psutil.Process(os.getpid())
+        process = own.parent() if parent else own
+        return process.cmdline() if process is not None else []
     except (psutil.Error, OSError):
-        return 1
-    if not any(("gunicorn" in part or "uvicorn" in part) for part in cmdline[:3]):
-        return 1
-    for index, part in enumerate(cmdline):
+        return []
+
+
+def _is_server(cmdline: list[str], names: tuple[str, ...]) -> bool:
+    """The program is one of ``names``: ``gunicorn ...``, ``python .../gunicorn ...``, ``python -m uvicorn ...``,
+    or a title such as ``gunicorn: master [app:app]``."""
+    return any(os.path.basename(part) == name or part.startswith(name + ":") for part in cmdline[:3] for name in names)
+
+
+def _split(args: str) -> list[str]:
+    try:
+        return shlex.split(args)
+    except ValueError:  # unbalanced quotes: gunicorn itself will say so
+        return []
+
+
+def _workers_option(args: list[str]) -> Optional[int]:
+    for index, part in enumerate(args):
         value: Optional[str] = None
-        if part in ("-w", "--workers") and index + 1 < len(cmdline):
-            value = cmdline[index + 1]
+        if part in ("-w", "--workers") and index + 1 < len(args):
+            value = args[index + 1]
         elif part.startswith("--workers="):
             value = part.split("=", 1)[1]
         elif part.startswith("-w") and part[2:].isdigit():
             value = part[2:]
         if value is not None and value.isdigit():
             return int(value)
-    concurrency = os.environ.get("WEB_CONCURRENCY", "")
-    return int(concurrency) if concurrency.isdigit() else 1
+    return None

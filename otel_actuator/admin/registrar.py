@@ -34,6 +34,8 @@ UrlResolver = Callable[[], Optional[InstanceUrls]]
 _registrars: weakref.WeakSet[Registrar] = weakref.WeakSet()
 
 _WAIT_FOR_SERVER = 0.5
+#: Longest wait, in ``stop``, for an attempt in flight (an SBA that black-holes must not hold the exit up).
+_MAX_STOP_WAIT = 2.0
 _FIRST_BACKOFF = 1.0
 _MAX_BACKOFF = 60.0
 
@@ -96,9 +98,16 @@ class Registrar:
                 return
             self._stopped = True
         self._stop.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            # Let an attempt in flight end first: a registration landing after the deregistration would
+            # leave the instance in SBA, and closing the client under it frees its socket for reuse by
+            # another connection while this thread still reads from it.
+            thread.join(timeout=min(self.settings.admin_timeout, _MAX_STOP_WAIT))
         if deregister:
             self.deregister()
-        self._client.close()
+        if thread is None or not thread.is_alive():
+            self._client.close()  # else the thread still uses it; it is dropped with the thread
 
     def _disown(self) -> None:
         """In a forked child: the parent keeps the registration alive and removes it; this copy does neither."""

@@ -1,4 +1,6 @@
-"""The ``opentelemetry_post_instrument`` hook: finish zero-code wiring once the SDK providers exist.
+"""The ``opentelemetry_pre_instrument`` and ``opentelemetry_post_instrument`` hooks.
+
+The post hook finishes zero-code wiring once the SDK providers exist.
 
 It runs before the application module is imported and before uvicorn or gunicorn install their own
 signal handling. A SIGTERM handler installed now is the one uvicorn re-raises into after its graceful
@@ -9,7 +11,9 @@ actuator's exporters) and the SBA registrar deregisters.
 from __future__ import annotations
 
 import logging
+import os
 import signal
+import sys
 import threading
 from types import FrameType
 from typing import Optional
@@ -17,15 +21,31 @@ from typing import Optional
 _logger = logging.getLogger("otel_actuator")
 
 
+#: Headers SBA's HTTP exchanges view shows; OTel captures none unless asked. Users' own settings win.
+_CAPTURED_HEADERS = {
+    "OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_SERVER_REQUEST": "accept,content-type,content-length,user-agent",
+    "OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_SERVER_RESPONSE": "content-type,content-length",
+}
+
+
+def pre_instrument() -> None:
+    """Runs before the instrumentors read their environment: choose which headers exchanges carry."""
+    for name, value in _CAPTURED_HEADERS.items():
+        os.environ.setdefault(name, value)
+
+
 def _exit_cleanly(signum: int, frame: Optional[FrameType]) -> None:
     raise SystemExit(0)
 
 
 def post_instrument() -> None:
+    if _disabled():
+        return
     if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
         signal.signal(signal.SIGTERM, _exit_cleanly)
     try:
         wire_global_providers()
+        skip_asgi_internal_spans()
     except Exception:
         _logger.exception("otel-actuator could not attach to the OpenTelemetry providers")
 
@@ -56,6 +76,31 @@ def wire_global_providers() -> None:
     logger_provider = _logs.get_logger_provider()
     if isinstance(logger_provider, LoggerProvider) and not bridge.log_tail_fed and _otel_logging_handler_installed():
         bridge.add_to_logger_provider(logger_provider)
+
+
+def skip_asgi_internal_spans() -> None:
+    """Spare FastAPI apps the ASGI ``send``/``receive`` spans when only the actuator reads traces.
+
+    Those INTERNAL spans (two or three per request) are created, ended and batched only for the exchange
+    recorder to drop them; they cost about a tenth of an instrumented request. No environment variable
+    switches them off (contrib#3992), but the FastAPI instrumentor hands its keyword arguments to every
+    app it instruments, and the apps are created after this hook. Traces exported elsewhere as well
+    (``OTEL_TRACES_EXPORTER=otlp,actuator``) keep them, as do explicit ``exclude_spans`` arguments.
+    """
+    exporters = {name.strip() for name in os.environ.get("OTEL_TRACES_EXPORTER", "otlp").split(",")}
+    if exporters - {"", "none", "actuator"}:
+        return
+    module = sys.modules.get("opentelemetry.instrumentation.fastapi")  # imported only if its instrumentor ran
+    instrumented_class = getattr(module, "_InstrumentedFastAPI", None)
+    kwargs = getattr(instrumented_class, "_instrument_kwargs", None)
+    if isinstance(kwargs, dict) and "exclude_spans" not in kwargs:
+        instrumented_class._instrument_kwargs = {**kwargs, "exclude_spans": ["receive", "send"]}  # type: ignore[union-attr]
+
+
+def _disabled() -> bool:
+    """``OTEL_PYTHON_DISABLED_INSTRUMENTATIONS=otel_actuator`` skips the instrumentor; the hook follows it."""
+    names = os.environ.get("OTEL_PYTHON_DISABLED_INSTRUMENTATIONS", "").split(",")
+    return "otel_actuator" in (name.strip() for name in names)
 
 
 def _otel_logging_handler_installed() -> bool:

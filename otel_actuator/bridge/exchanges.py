@@ -23,7 +23,8 @@ from otel_actuator.core.sources import Exchange
 from otel_actuator.sanitize import MASK, Sanitizer
 from otel_actuator.settings import Settings
 
-#: Header values never shown, whatever the settings say (Spring Boot leaves these out too).
+#: Header values never shown, whatever the settings say (Spring Boot leaves these out too). Headers whose
+#: names look secret to the sanitizer (``X-Api-Key``, ``X-Auth-Token`` ...) are redacted as well.
 ALWAYS_REDACTED_HEADERS = frozenset({"authorization", "cookie", "set-cookie", "proxy-authorization"})
 
 
@@ -97,7 +98,7 @@ class ExchangeRecorder:
                 continue
             name = http.header_name(key[len(prefix) :])
             values = [str(v) for v in value] if isinstance(value, (tuple, list)) else [str(value)]
-            if _normalize_header(name) in self._redacted:
+            if _normalize_header(name) in self._redacted or self._sanitizer.is_sensitive_key(name):
                 headers[name] = [MASK for _ in values]
             else:
                 headers[name] = [self._sanitizer.sanitize_url(v) for v in values]

@@ -11,8 +11,10 @@ collection in progress rather than starting their own.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
+import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any, Optional
 
@@ -23,6 +25,9 @@ from otel_actuator.core.sources import Meter
 from otel_actuator.settings import Settings
 
 _logger = logging.getLogger("otel_actuator")
+
+#: Every reader of this process, so that a forked child can reset them.
+_readers: weakref.WeakSet[ActuatorMetricReader] = weakref.WeakSet()
 
 
 class ActuatorMetricReader(MetricReader):
@@ -37,6 +42,7 @@ class ActuatorMetricReader(MetricReader):
         self._collect_lock = threading.Lock()
         self._state: tuple[Mapping[str, MeterFamily], Optional[float]] = ({}, None)
         self._is_shutdown = False
+        _readers.add(self)
         if settings is None:
             from otel_actuator.bridge.wiring import default_bridge
 
@@ -86,3 +92,18 @@ class ActuatorMetricReader(MetricReader):
     def shutdown(self, timeout_millis: float = 30_000, **kwargs: Any) -> None:
         """Stop collecting; the last values stay readable."""
         self._is_shutdown = True
+
+    def _reset_after_fork(self) -> None:
+        # The cached collection describes the parent (its pid, start time, threads), and another thread of
+        # the parent may have held the lock at the fork: the child starts over with a fresh lock.
+        self._collect_lock = threading.Lock()
+        self._state = ({}, None)
+
+
+def _reset_readers_after_fork() -> None:
+    for reader in list(_readers):
+        reader._reset_after_fork()
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows, which cannot fork
+    os.register_at_fork(after_in_child=_reset_readers_after_fork)

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -102,8 +103,10 @@ class MeterFamily:
     base_unit: Optional[str]
     max_series: int
     series: dict[TagKey, Series] = field(default_factory=dict)
+    _meters: Optional[tuple[Meter, ...]] = field(default=None, init=False, repr=False, compare=False)
 
     def add(self, tags: Mapping[str, str], values: Mapping[str, float], buckets: Optional[Buckets] = None) -> None:
+        self._meters = None
         key = tuple(sorted(tags.items()))
         existing = self.series.get(key)
         if existing is None and self._kept() >= self.max_series:
@@ -115,11 +118,14 @@ class MeterFamily:
         else:
             existing.merge(values, buckets)
 
-    def meters(self) -> list[Meter]:
-        return [
-            Meter(self.name, dict(s.tags), dict(s.values), self.description, self.base_unit)
-            for s in self.series.values()
-        ]
+    def meters(self) -> Sequence[Meter]:
+        """The series as meters, built on the first read: a collection is read many times until the next."""
+        if self._meters is None:
+            self._meters = tuple(
+                Meter(self.name, dict(s.tags), dict(s.values), self.description, self.base_unit)
+                for s in self.series.values()
+            )
+        return self._meters
 
     def _kept(self) -> int:
         return len(self.series) - (1 if _OVERFLOW_KEY in self.series else 0)
@@ -252,9 +258,16 @@ def _histogram_values(
 
 
 def _buckets(point: HistogramDataPoint, unit: BaseUnit) -> Optional[Buckets]:
-    if len(point.bucket_counts) != len(point.explicit_bounds) + 1:
+    bounds = tuple(point.explicit_bounds)
+    if len(point.bucket_counts) != len(bounds) + 1:
         return None
-    return Buckets(tuple(float(b) * unit.factor for b in point.explicit_bounds), list(point.bucket_counts))
+    return Buckets(_scaled(bounds, unit.factor), list(point.bucket_counts))
+
+
+@functools.lru_cache(maxsize=256)
+def _scaled(bounds: tuple[float, ...], factor: float) -> tuple[float, ...]:
+    """Bucket bounds in the base unit; every point of a histogram shares them, so convert them once."""
+    return tuple(float(b) * factor for b in bounds)
 
 
 def _tags(attributes: Optional[Mapping[str, Any]]) -> dict[str, str]:
@@ -262,6 +275,8 @@ def _tags(attributes: Optional[Mapping[str, Any]]) -> dict[str, str]:
 
 
 def _tag_value(value: Any) -> str:
+    if isinstance(value, str):
+        return value
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (tuple, list)):

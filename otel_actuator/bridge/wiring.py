@@ -19,6 +19,7 @@ from otel_actuator.bridge.micrometer import MeterFamily
 from otel_actuator.bridge.prometheus import PrometheusRenderer
 from otel_actuator.bridge.runtime import install_runtime_meters
 from otel_actuator.logtail import LogTail
+from otel_actuator.sanitize import Sanitizer
 from otel_actuator.settings import Settings
 
 if TYPE_CHECKING:
@@ -45,7 +46,9 @@ class Bridge:
         self.settings = settings or Settings.from_env()
         self.recorder = ExchangeRecorder(self.settings)
         self.span_processor = ActuatorSpanProcessor(self.recorder)
-        self.log_tail = log_tail if log_tail is not None else LogTail(self.settings.logfile_max_bytes)
+        if log_tail is None:
+            log_tail = LogTail(self.settings.logfile_max_bytes, Sanitizer(self.settings.sanitize_keys))
+        self.log_tail = log_tail
         self.log_processor = ActuatorLogProcessor(self.log_tail, self.settings)
         self.prometheus = PrometheusRenderer(self._families)
         self._lock = threading.Lock()

@@ -242,7 +242,8 @@ class Dispatcher:
     def _cors_headers(self, request: Request) -> list[tuple[str, str]]:
         origin = request.header("origin")
         allowed = self.settings.cors_allowed_origins
-        if not origin or not allowed or origin not in allowed:
+        # Only listed origins are echoed; "*" is no origin, so a listed "*" never becomes a wildcard answer.
+        if not origin or origin == "*" or origin not in allowed:
             return []
         return [
             ("Access-Control-Allow-Origin", origin),
@@ -305,4 +306,6 @@ def _encode(payload: Any, version: ApiVersion) -> bytes:
     """Spring Boot 3 omits nulls from actuator JSON; Spring Boot 2 prints them."""
     if version is ApiVersion.V3:
         payload = _strip_none(payload)
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str).encode("utf-8")
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str)
+    # A lone surrogate (from a path or header no server decoded as UTF-8) has no UTF-8 form: "?" instead of a 500.
+    return text.encode("utf-8", "replace")

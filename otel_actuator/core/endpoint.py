@@ -46,6 +46,8 @@ class OperationContext:
             return json.loads(raw)
         except (ValueError, UnicodeDecodeError) as exc:
             raise ActuatorError(400, f"Request body is not valid JSON: {exc}") from None
+        except RecursionError:
+            raise ActuatorError(400, "Request body is JSON nested too deeply") from None
 
     def may_see(self, policy: str) -> bool:
         """never / when-authorized / always, for health details and env values."""

@@ -5,13 +5,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Optional
+from urllib.parse import quote
+
+#: Characters RFC 3986 allows unencoded in a path, besides letters, digits and ``-._~``.
+_PATH_SAFE = "/:@!$&'()*+,;="
 
 
 @dataclass(frozen=True)
 class Request:
     """One HTTP request, already stripped of the actuator base path.
 
-    ``path`` is relative to the base path ("" or "/" for the index, "/health/db" ...);
+    ``path`` is relative to the base path ("" or "/" for the index, "/health/db" ...) and percent-encoded
+    as on the wire: the dispatcher decodes each segment exactly once (servers hand adapters decoded paths,
+    so adapters encode them again with :func:`encoded_path`; decoding twice would let ``%2565nv`` reach
+    ``env`` past a proxy rule that denies ``/actuator/env``);
     ``base_url`` is the absolute URL of the base path, used for links.
     Header names are lower-case; repeated headers are joined with ", ".
     """
@@ -43,6 +50,11 @@ class Response:
             if key.lower() == lowered:
                 return value
         return None
+
+
+def encoded_path(decoded: str) -> str:
+    """A decoded request path percent-encoded again, the form :attr:`Request.path` takes."""
+    return quote(decoded, safe=_PATH_SAFE, errors="replace")
 
 
 REASONS = {

@@ -20,13 +20,14 @@ import os
 import platform
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from otel_actuator.core.endpoint import Endpoint, Operation, OperationContext, Result
 from otel_actuator.core.errors import bad_request, not_found
 from otel_actuator.core.negotiation import ApiVersion
+from otel_actuator.pattern_guard import PatternTooComplex, compile_guarded
 from otel_actuator.sanitize import MASK, Sanitizer
 from otel_actuator.settings import PREFIX, Settings
 
@@ -58,7 +59,8 @@ class _Source:
 
 def create(actuator: Actuator) -> list[Endpoint]:
     def read_all(ctx: OperationContext) -> Result:
-        matches = _name_filter(ctx)
+        all_sources = _sources(actuator)
+        matches = _name_filter(ctx, [key for source in all_sources for key in source.properties])
         shown = _Shown(ctx, actuator.sanitizer)
         sources = [
             {
@@ -69,7 +71,7 @@ def create(actuator: Actuator) -> list[Endpoint]:
                     if matches(key)
                 },
             }
-            for source in _sources(actuator)
+            for source in all_sources
         ]
         return Result({**_profiles(ctx), "propertySources": sources})
 
@@ -109,7 +111,7 @@ def _profiles(ctx: OperationContext) -> dict[str, Any]:
     return {"activeProfiles": [], "defaultProfiles": ["default"]}
 
 
-def _name_filter(ctx: OperationContext) -> Callable[[str], bool]:
+def _name_filter(ctx: OperationContext, keys: Sequence[str]) -> Callable[[str], bool]:
     patterns = ctx.request.query_values("pattern")
     if not patterns:
         return lambda _key: True
@@ -117,9 +119,11 @@ def _name_filter(ctx: OperationContext) -> Callable[[str], bool]:
     if len(pattern) > MAX_PATTERN_LENGTH:
         raise bad_request(f"pattern is longer than {MAX_PATTERN_LENGTH} characters")
     try:
-        compiled = re.compile(pattern)
-    except re.error as exc:
+        compiled = compile_guarded(pattern, keys)
+    except (re.error, OverflowError, RecursionError) as exc:  # OverflowError: a{99999999999}
         raise bad_request(f"pattern is not a valid regular expression: {exc}") from None
+    except PatternTooComplex as exc:
+        raise bad_request(str(exc)) from None
     return lambda key: compiled.search(key) is not None
 
 

@@ -29,6 +29,10 @@ CONTENT_TYPE = "text/plain;charset=UTF-8"
 MAX_RANGES = 100
 
 _DIGITS = re.compile(r"[0-9]+")
+#: Offsets with more digits than this are past any log: they stand for "beyond the end" without being
+#: parsed (Python refuses to parse integers of thousands of digits, and there is no need to).
+_MAX_DIGITS = 18
+_BEYOND = 10**_MAX_DIGITS
 
 
 def create(actuator: Actuator) -> list[Endpoint]:
@@ -87,12 +91,12 @@ def parse_range(header: str, total: int) -> Optional[tuple[int, int]]:
         if not first:
             if not last:
                 return None
-            suffix = int(last)
+            suffix = _offset(last)
             if suffix > 0:
                 spans.append((max(total - suffix, 0), total - 1))
             continue
-        start = int(first)
-        stop = int(last) if last else total - 1
+        start = _offset(first)
+        stop = _offset(last) if last else total - 1
         if stop < start:
             return None
         spans.append((start, min(stop, total - 1)))
@@ -100,6 +104,11 @@ def parse_range(header: str, total: int) -> Optional[tuple[int, int]]:
     if not spans:
         return None
     return min(s for s, _ in spans), max(e for _, e in spans)
+
+
+def _offset(digits: str) -> int:
+    significant = digits.lstrip("0") or "0"
+    return int(significant) if len(significant) <= _MAX_DIGITS else _BEYOND
 
 
 def _unsatisfiable(total: int) -> Result:

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, MutableMapping
 from typing import Any, Callable
 
 from otel_actuator.actuator import Actuator
-from otel_actuator.core.http import Request, Response
+from otel_actuator.core.http import Request, Response, encoded_path
 from otel_actuator.threads import register_loop
 from otel_actuator.web.urls import base_url
 
@@ -59,7 +59,7 @@ class ActuatorASGI:
         client = scope.get("client")
         return Request(
             method=scope["method"],
-            path=path[len(settings.base_path.rstrip("/")) :],
+            path=encoded_path(path[len(settings.base_path.rstrip("/")) :]),
             base_url=base_url(
                 scope.get("scheme", "http"),
                 host,

@@ -7,7 +7,7 @@ from typing import Any, Callable
 from urllib.parse import parse_qsl
 
 from otel_actuator.actuator import Actuator
-from otel_actuator.core.http import Request, Response, reason
+from otel_actuator.core.http import Request, Response, encoded_path, reason
 from otel_actuator.web.urls import base_url
 
 StartResponse = Callable[..., Any]
@@ -49,7 +49,7 @@ def request_from_environ(environ: Environ, actuator: Actuator) -> Request:
     path = _decoded_path(environ)
     return Request(
         method=environ.get("REQUEST_METHOD", "GET"),
-        path=path[len(settings.base_path.rstrip("/")) :],
+        path=encoded_path(path[len(settings.base_path.rstrip("/")) :]),
         base_url=base_url(
             environ.get("wsgi.url_scheme", "http"),
             host,
@@ -75,12 +75,19 @@ def _decoded_path(environ: Environ) -> str:
 
 
 def _read_body(environ: Environ, limit: int) -> bytes:
+    stream = environ.get("wsgi.input")
+    if stream is None:
+        return b""
+    raw_length = environ.get("CONTENT_LENGTH") or ""
+    if not raw_length and environ.get("wsgi.input_terminated"):
+        # A chunked body has no length; servers that de-chunk it mark the stream as ending by itself.
+        chunked: bytes = stream.read(limit)
+        return chunked
     try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
+        length = int(raw_length or 0)
     except ValueError:
         length = 0
-    stream = environ.get("wsgi.input")
-    if length <= 0 or stream is None:
+    if length <= 0:
         return b""
     data: bytes = stream.read(min(length, limit))
     return data

@@ -69,7 +69,22 @@ def create_users(app: UserService, *names: str) -> list[int]:
 
 
 def content_type(response: httpx.Response) -> str:
-    return response.headers.get("content-type", "")
+    return str(response.headers.get("content-type", ""))
+
+
+def described(response: httpx.Response) -> str:
+    """The request and the response as a failure message shows them."""
+    return (
+        f"{response.request.method} {response.request.url} -> HTTP {response.status_code} "
+        f"{content_type(response)!r}: {response.text[:300]!r}"
+    )
+
+
+def actuator_json(response: httpx.Response, media_type: str) -> Any:
+    """The JSON body of a 200 answer served with ``media_type`` (what SBA's views insist on)."""
+    assert response.status_code == 200, described(response)
+    assert media_type in content_type(response), described(response)
+    return response.json()
 
 
 def logfile_size(response: httpx.Response) -> int:
@@ -81,24 +96,31 @@ def logfile_size(response: httpx.Response) -> int:
 
 def tail_until(sba: AdminServer, instance_id: str, size: int, marker: str, timeout: float = 15.0) -> list[int]:
     """Poll the log file like SBA's UI (``bytes={size-1}-``) until ``marker`` shows; returns the statuses seen."""
-    statuses: list[int] = []
-    state = {"size": size, "text": ""}
+    tail = _Tail(size)
+    sba.wait_for(lambda: tail.poll(sba, instance_id, marker), timeout, f"{marker!r} in the log tail")
+    return tail.statuses
 
-    def poll() -> bool:
+
+class _Tail:
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.text = ""
+        self.statuses: list[int] = []
+
+    def poll(self, sba: AdminServer, instance_id: str, marker: str) -> bool:
         response = sba.proxy(
-            instance_id, "logfile", headers={"Range": f"bytes={state['size'] - 1}-", "Accept": "text/plain"}
+            instance_id, "logfile", headers={"Range": f"bytes={self.size - 1}-", "Accept": "text/plain"}
         )
-        statuses.append(response.status_code)
+        self.statuses.append(response.status_code)
         assert response.status_code == 206, f"tail poll answered {response.status_code}: {response.text[:300]}"
-        match = re.fullmatch(r"bytes (\d+)-(\d+)/(\d+)", response.headers.get("content-range", ""))
-        assert match, f"Content-Range {response.headers.get('content-range')!r}"
-        assert int(match.group(1)) == state["size"] - 1, response.headers["content-range"]
-        state["text"] += response.content[1:].decode("utf-8", "replace")
-        state["size"] = int(match.group(3))
-        return marker in state["text"]
-
-    sba.wait_for(poll, timeout, f"{marker!r} in the log tail")
-    return statuses
+        content_range = response.headers.get("content-range", "")
+        match = re.fullmatch(r"bytes (\d+)-(\d+)/(\d+)", content_range)
+        assert match, f"Content-Range {content_range!r}"
+        assert int(match.group(1)) == self.size - 1, content_range
+        # The first byte was seen before; SBA drops it too.
+        self.text += response.content[1:].decode("utf-8", "replace")
+        self.size = int(match.group(3))
+        return marker in self.text
 
 
 def route_patterns(mappings: dict[str, Any]) -> set[str]:

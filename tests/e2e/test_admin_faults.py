@@ -57,7 +57,7 @@ def test_unreachable_admin_never_slows_the_app_and_it_registers_once_sba_is_back
     assert black_holed <= baseline * MAX_SLOWDOWN, f"black hole: {black_holed:.4f}s vs baseline {baseline:.4f}s"
     assert refused <= baseline * MAX_SLOWDOWN, f"refused: {refused:.4f}s vs baseline {baseline:.4f}s"
 
-    with running_admin(3, port=port) as sba:
+    with running_admin(3, port=port, name="sba3-back-on-the-same-port") as sba:
 
         def registered_and_up() -> bool:
             instance = sba.instance_with_health_url(app.health_url)

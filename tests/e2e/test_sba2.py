@@ -6,6 +6,7 @@ type (health ``details``, ``httptrace`` with ``traces``), or SBA's legacy conver
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,8 +15,10 @@ from tests.e2e.flows import (
     LOGFILE_FIRST_RANGE,
     SBA2_UI_ACCEPT,
     V2,
+    actuator_json,
     content_type,
     create_users,
+    described,
     detected_endpoints,
     exchange_uris,
     find_event,
@@ -37,13 +40,15 @@ EXPECTED_ENDPOINTS = {"health", "info", "env", "loggers", "logfile", "threaddump
 
 
 @pytest.fixture(scope="module")
-def app(sba2: AdminServer, launch_user_service: LaunchUserService, redis_server: RedisServer) -> UserService:
-    return launch_user_service(
+def app(sba2: AdminServer, launch_user_service: LaunchUserService, redis_server: RedisServer) -> Iterator[UserService]:
+    app = launch_user_service(
         sba2.url,
         redis_url=redis_database(redis_server, 2),
         log_name="user-service-sba2",
         OTEL_ACTUATOR_APP_VERSION=VERSION,
     )
+    yield app
+    app.terminate()
 
 
 @pytest.fixture(scope="module")
@@ -62,9 +67,12 @@ def test_registered_up_with_health_components(sba2: AdminServer, app: UserServic
     assert instance["statusInfo"]["details"]["redis"]["status"] == "UP"
 
 
-def test_endpoints_detected_and_info_fetched(sba2: AdminServer, instance_id: str) -> None:
+def test_endpoints_detected_include_httptrace(sba2: AdminServer, instance_id: str) -> None:
+    # SBA 2.7's server queries the index with v3 first in Accept, yet its UI only has the httptrace view.
     detected_endpoints(sba2, instance_id, EXPECTED_ENDPOINTS)
 
+
+def test_info_fetched_with_the_build_version(sba2: AdminServer, instance_id: str) -> None:
     def info() -> dict[str, Any]:
         instance = sba2.instance(instance_id)
         assert instance is not None and instance["info"], "no info yet"
@@ -75,8 +83,8 @@ def test_endpoints_detected_and_info_fetched(sba2: AdminServer, instance_id: str
 
 def test_health_negotiates_v2_with_details(sba2: AdminServer, instance_id: str) -> None:
     response = sba2.proxy(instance_id, "health", headers=UI)
-    assert response.status_code == 200
-    assert V2 in content_type(response)
+    assert response.status_code == 200, described(response)
+    assert V2 in content_type(response), described(response)
     body = response.json()
     assert "components" not in body
     assert {"redis", "diskSpace", "ping"} <= set(body["details"])
@@ -89,9 +97,7 @@ def test_httptrace_lists_the_requests_under_traces(
     app.client.get(f"/users/{user_ids[0]}")
 
     def check() -> list[dict[str, Any]]:
-        response = sba2.proxy(instance_id, "httptrace", headers=UI)
-        assert response.status_code == 200 and V2 in content_type(response), response.text[:300]
-        traces = list(response.json()["traces"])
+        traces = list(actuator_json(sba2.proxy(instance_id, "httptrace", headers=UI), V2)["traces"])
         assert any(uri.endswith(f"/users/{user_ids[0]}") for uri in exchange_uris(traces, "GET")), traces[-3:]
         return traces
 
@@ -102,47 +108,42 @@ def test_httptrace_lists_the_requests_under_traces(
 
 
 def test_metrics_answer_v2(sba2: AdminServer, instance_id: str) -> None:
-    metrics = sba2.proxy(instance_id, "metrics", headers=UI)
-    assert metrics.status_code == 200, metrics.text[:300]
-    assert V2 in content_type(metrics), "SBA 2.7's Metrics view needs v2"
-    assert "process.uptime" in metrics.json()["names"]
-    uptime = sba2.proxy(instance_id, "metrics/process.uptime", headers=UI)
-    assert uptime.status_code == 200 and V2 in content_type(uptime)
-    assert uptime.json()["measurements"][0]["value"] > 0
+    # SBA 2.7's Metrics view needs the v2 media type.
+    names = actuator_json(sba2.proxy(instance_id, "metrics", headers=UI), V2)["names"]
+    assert "process.uptime" in names
+    uptime = actuator_json(sba2.proxy(instance_id, "metrics/process.uptime", headers=UI), V2)
+    assert uptime["measurements"][0]["value"] > 0
 
 
 def test_mappings_answer_v2(sba2: AdminServer, instance_id: str) -> None:
-    mappings = sba2.proxy(instance_id, "mappings", headers=UI)
-    assert mappings.status_code == 200 and V2 in content_type(mappings), "SBA 2.7's Mappings view needs v2"
-    assert "/users/{id}" in route_patterns(mappings.json())
+    # SBA 2.7's Mappings view accepts only the v2 media type.
+    mappings = actuator_json(sba2.proxy(instance_id, "mappings", headers=UI), V2)
+    assert "/users/{id}" in route_patterns(mappings)
 
 
 def test_env_threaddump_and_loggers_through_the_v2_ui_accept(
     sba2: AdminServer, app: UserService, instance_id: str
 ) -> None:
-    env = sba2.proxy(instance_id, "env", headers=UI)
-    assert env.status_code == 200 and V2 in content_type(env)
-    assert isinstance(env.json()["activeProfiles"], list)
+    env = actuator_json(sba2.proxy(instance_id, "env", headers=UI), V2)
+    assert isinstance(env["activeProfiles"], list)
 
-    dump = sba2.proxy(instance_id, "threaddump", headers=UI)
-    assert dump.status_code == 200 and V2 in content_type(dump)
-    assert any(t["threadName"] == "MainThread" for t in dump.json()["threads"])
+    dump = actuator_json(sba2.proxy(instance_id, "threaddump", headers=UI), V2)
+    assert any(t["threadName"] == "MainThread" for t in dump["threads"])
 
-    loggers = sba2.proxy(instance_id, "loggers", headers=UI)
-    assert loggers.status_code == 200 and V2 in content_type(loggers)
-    assert "user_service" in loggers.json()["loggers"]
+    loggers = actuator_json(sba2.proxy(instance_id, "loggers", headers=UI), V2)
+    assert "user_service" in loggers["loggers"]
     original = app.client.get("/actuator/loggers/user_service").json().get("configuredLevel")
     try:
         changed = sba2.proxy(
             instance_id, "loggers/user_service", method="POST", json={"configuredLevel": "WARN"}, headers=UI
         )
-        assert changed.status_code == 204, changed.text
+        assert changed.status_code == 204, described(changed)
         assert app.client.get("/actuator/loggers/user_service").json()["effectiveLevel"] == "WARN"
         # SBA 2.x resets a level with an explicit null.
         reset = sba2.proxy(
             instance_id, "loggers/user_service", method="POST", json={"configuredLevel": None}, headers=UI
         )
-        assert reset.status_code == 204, reset.text
+        assert reset.status_code == 204, described(reset)
         assert app.client.get("/actuator/loggers/user_service").json().get("configuredLevel") is None
     finally:
         app.client.post("/actuator/loggers/user_service", json={"configuredLevel": original})
@@ -150,7 +151,7 @@ def test_env_threaddump_and_loggers_through_the_v2_ui_accept(
 
 def test_logfile_tail_through_sba2(sba2: AdminServer, app: UserService, instance_id: str) -> None:
     first = sba2.proxy(instance_id, "logfile", headers={"Range": LOGFILE_FIRST_RANGE, "Accept": "text/plain"})
-    assert first.status_code in (200, 206), first.text[:300]
+    assert first.status_code in (200, 206), described(first)
     marker = "tail-probe-sba2"
     create_users(app, marker)
     statuses = tail_until(sba2, instance_id, logfile_size(first), marker)

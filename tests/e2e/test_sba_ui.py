@@ -1,13 +1,14 @@
 """The SBA 3 UI in a real headless Chromium: every instance view the user-service enables renders its data
 without an error banner, without a failed actuator call and without a script error.
 
-Screenshots of each view land in test-artifacts/sba-ui/.
+Screenshots of each view land in test-artifacts/e2e/screenshots/.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Optional
@@ -23,7 +24,7 @@ from tests.e2e.flows import (
     registered_instance,
 )
 from tests.support.requirements import require
-from tests.support.sba import ARTIFACTS, AdminServer, LaunchUserService, UserService, wait_for
+from tests.support.sba import ARTIFACTS, CALL_FAILED, AdminServer, LaunchUserService, UserService, wait_for
 from tests.support.services import RedisServer
 
 pytestmark = pytest.mark.e2e
@@ -39,7 +40,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SCREENSHOTS = ARTIFACTS / "sba-ui"
+SCREENSHOTS = ARTIFACTS / "screenshots"
 #: How long a view may take to show its data (SBA polls status every 2 s, the UI every 1-2.5 s).
 RENDER_TIMEOUT_MS = 20_000
 #: sba-alert renders role="alert"; the Mappings view's Spring Boot 1 warning is a plain "message".
@@ -47,13 +48,15 @@ ERROR_BANNERS = '[role="alert"], .message.is-warning'
 
 
 @pytest.fixture(scope="module")
-def app(sba3: AdminServer, launch_user_service: LaunchUserService, redis_server: RedisServer) -> UserService:
-    return launch_user_service(
+def app(sba3: AdminServer, launch_user_service: LaunchUserService, redis_server: RedisServer) -> Iterator[UserService]:
+    app = launch_user_service(
         sba3.url,
         redis_url=redis_database(redis_server, 3),
         log_name="user-service-ui",
         OTEL_ACTUATOR_APP_VERSION="1.4.2",
     )
+    yield app
+    app.terminate()
 
 
 @pytest.fixture(scope="module")
@@ -61,16 +64,25 @@ def instance_id(sba3: AdminServer, app: UserService) -> str:
     instance_id = str(registered_instance(sba3, app)["id"])
     instance_up_with_components(sba3, instance_id)
     sba3.wait_for(lambda: find_event(sba3, instance_id, "ENDPOINTS_DETECTED"), 30, "endpoint detection")
-    for user_id in create_users(app, "alan", "barbara"):
-        app.client.get(f"/users/{user_id}")
     sba3.wait_for(lambda: (sba3.instance(instance_id) or {}).get("info"), 30, "info fetched")
     return instance_id
+
+
+@pytest.fixture(scope="module")
+def user_ids(app: UserService) -> list[int]:
+    """Two users, each read once: the requests the Metrics and HTTP Exchanges views show."""
+    ids = create_users(app, "alan", "barbara")
+    for user_id in ids:
+        assert app.client.get(f"/users/{user_id}").status_code == 200
+    return ids
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     require(os.path.exists(CHROMIUM), f"{CHROMIUM} is needed for the SBA UI tests")
     from playwright.sync_api import sync_playwright
+
+    shutil.rmtree(SCREENSHOTS, ignore_errors=True)  # only this run's pictures
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -104,7 +116,7 @@ class WatchedPage:
 
 
 @pytest.fixture
-def ui(browser: Any) -> Iterator[WatchedPage]:
+def ui(browser: Any, request: pytest.FixtureRequest) -> Iterator[WatchedPage]:
     context = browser.new_context(locale="en-US", viewport={"width": 1440, "height": 900})
     page = context.new_page()
     watched = WatchedPage(page)
@@ -116,6 +128,8 @@ def ui(browser: Any) -> Iterator[WatchedPage]:
     page.on("response", on_response)
     page.on("pageerror", lambda error: watched.problems.append(f"script error: {error}"))
     yield watched
+    if request.node.stash.get(CALL_FAILED, False):
+        watched.screenshot(f"failed-{request.node.name}")
     context.close()
 
 
@@ -145,16 +159,25 @@ def test_details_page_shows_the_jvm_style_panels_and_redis_health(
     ui.screenshot("details")
 
 
-def test_metrics_page_charts_a_selected_metric(ui: WatchedPage, sba3: AdminServer, instance_id: str) -> None:
+def test_metrics_page_charts_a_selected_metric(
+    ui: WatchedPage, sba3: AdminServer, instance_id: str, user_ids: list[int]
+) -> None:
     detected_endpoints(sba3, instance_id, {"metrics"}, timeout=5)
     ui.open(f"{sba3.url}/instances/{instance_id}/metrics")
     select = ui.page.locator("select#metric")
     select.wait_for(timeout=RENDER_TIMEOUT_MS)
     select.select_option("http.server.requests")
+    uri = ui.page.locator("label", has_text=re.compile(r"^uri$")).locator("xpath=following-sibling::div//select")
+    uri.select_option("/users/{id}", timeout=RENDER_TIMEOUT_MS)
     ui.page.get_by_role("button", name="Add Metric").click()
-    panel_title = ui.page.locator("h3", has_text="http.server.requests")
-    panel_title.wait_for(timeout=RENDER_TIMEOUT_MS)
-    ui.shows("COUNT", "TOTAL_TIME", "MAX")
+    panel = ui.page.locator("div.border.rounded").filter(has=ui.page.locator("h3", has_text="http.server.requests"))
+    for statistic in ("COUNT", "TOTAL_TIME", "MAX"):
+        panel.get_by_text(statistic, exact=True).first.wait_for(timeout=RENDER_TIMEOUT_MS)
+    row = panel.locator("div.grid").filter(has=ui.page.locator('span[title="uri:/users/{id}"]'))
+    row.wait_for(timeout=RENDER_TIMEOUT_MS)
+    values = [value.strip() for value in row.locator("span.flex-1").all_inner_texts()]
+    assert values and values[0] == str(len(user_ids)), f"COUNT of the /users/{{id}} requests: {values}"
+    assert row.locator(".text-yellow-300").count() == 0, "the metric row shows a fetch-error marker"
     wait_for_polls(ui, "metrics/http.server.requests")
     ui.assert_clean()
     ui.screenshot("metrics")
@@ -196,7 +219,13 @@ def level_of(app: UserService) -> Optional[str]:
     ],
 )
 def test_instance_view_renders_without_errors(
-    ui: WatchedPage, sba3: AdminServer, instance_id: str, view: str, texts: tuple[str, ...], polled: Optional[str]
+    ui: WatchedPage,
+    sba3: AdminServer,
+    instance_id: str,
+    user_ids: list[int],
+    view: str,
+    texts: tuple[str, ...],
+    polled: Optional[str],
 ) -> None:
     detected_endpoints(sba3, instance_id, {view}, timeout=5)
     ui.open(f"{sba3.url}/instances/{instance_id}/{view}")

@@ -6,7 +6,7 @@ Fixtures (registered in tests/conftest.py):
   * ``launch_user_service`` — starts ``python examples/user_service/app.py`` registered with the given SBA
     URL(s); every service it started is stopped with SIGTERM at the end of the session.
 
-The output of every child process goes to a file under test-artifacts/; a failing test shows the last
+The output of every child process goes to a file under test-artifacts/e2e/; a failing test shows the last
 lines of each process still in use, so an SBA-side error is visible next to the assertion.
 """
 
@@ -18,7 +18,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Iterator, Mapping
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -31,16 +31,21 @@ from tests.support.requirements import require
 from tests.support.servers import free_port
 
 REPO = Path(__file__).resolve().parents[2]
-ARTIFACTS = REPO / "test-artifacts"
+#: Process logs and screenshots; each run overwrites the files of the previous one.
+ARTIFACTS = REPO / "test-artifacts" / "e2e"
 JVM_FLAGS = ("-Xmx256m", "-XX:TieredStopAtLevel=1")
+#: Spring Boot 3.4+ shuts down gracefully by default and waits for open requests (a UI's event stream).
+SBA_ARGS = ("--server.shutdown=immediate",)
 
 T = TypeVar("T")
 
 #: Processes whose output tails are attached to the report of a failing test.
 _WATCHED: list[ManagedProcess] = []
+#: Set on a test item whose call phase failed, for fixtures that keep evidence (screenshots).
+CALL_FAILED = pytest.StashKey[bool]()
 
 
-def wait_for(predicate: Callable[[], T], timeout: float = 30.0, what: str = "", interval: float = 0.2) -> T:
+def wait_for(predicate: Callable[[], Optional[T]], timeout: float = 30.0, what: str = "", interval: float = 0.2) -> T:
     """Poll ``predicate`` until it returns something truthy and return that.
 
     An exception (a failed assert, a refused connection) counts as "not yet"; the last one is reported
@@ -142,7 +147,7 @@ class AdminServer:
         response.raise_for_status()
         return [e for e in response.json() if instance_id is None or e["instance"] == instance_id]
 
-    def wait_for(self, predicate: Callable[[], T], timeout: float = 30.0, what: str = "") -> T:
+    def wait_for(self, predicate: Callable[[], Optional[T]], timeout: float = 30.0, what: str = "") -> T:
         return wait_for(predicate, timeout=timeout, what=what)
 
     def proxy(self, instance_id: str, path: str, method: str = "GET", **kwargs: Any) -> httpx.Response:
@@ -177,13 +182,18 @@ def admin_jar(version: int) -> Path:
 
 
 @contextmanager
-def running_admin(version: int, port: Optional[int] = None, timeout: float = 90.0) -> Iterator[AdminServer]:
+def running_admin(
+    version: int, port: Optional[int] = None, name: Optional[str] = None, timeout: float = 90.0
+) -> Iterator[AdminServer]:
     """Start an SBA server (on ``port`` if given), wait until it answers, stop it afterwards."""
     jar = admin_jar(version)
     port = port or free_port()
     env = {**os.environ, "SBA_PORT": str(port), "SBA_ADDRESS": "127.0.0.1"}
     process = ManagedProcess(
-        f"sba{version}", ["java", *JVM_FLAGS, "-jar", str(jar)], env, ARTIFACTS / f"sba{version}-{port}.log"
+        f"sba{version}",
+        ["java", *JVM_FLAGS, "-jar", str(jar), *SBA_ARGS],
+        env,
+        ARTIFACTS / f"{name or f'sba{version}'}.log",
     )
     server = AdminServer(version, f"http://127.0.0.1:{port}", process)
     try:
@@ -225,7 +235,9 @@ class UserService(ManagedProcess):
     """``examples/user_service/app.py`` as a subprocess, with a client for its own port."""
 
     def __init__(self, port: int, env: Mapping[str, str], log_path: Path) -> None:
-        super().__init__("user-service", [sys.executable, "examples/user_service/app.py"], env, log_path)
+        # The zero-code launch README documents: opentelemetry-instrument with the actuator exporters.
+        instrument = str(Path(sys.executable).with_name("opentelemetry-instrument"))
+        super().__init__("user-service", [instrument, sys.executable, "examples/user_service/app.py"], env, log_path)
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self.health_url = f"{self.url}/actuator/health"
@@ -254,11 +266,17 @@ def user_service_env(port: int, admin_urls: str, redis_url: Optional[str], extra
     env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
     env.update(
         {
+            # The example imports otel_actuator from this checkout, whatever is installed.
             "PYTHONPATH": os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p),
             "PYTHONUNBUFFERED": "1",
             "HOST": "127.0.0.1",
             "PORT": str(port),
+            "PATH": os.pathsep.join((str(Path(sys.executable).parent), os.environ.get("PATH", ""))),
             "OTEL_SERVICE_NAME": "user-service",
+            "OTEL_TRACES_EXPORTER": "actuator",
+            "OTEL_METRICS_EXPORTER": "actuator",
+            "OTEL_LOGS_EXPORTER": "actuator",
+            "OTEL_BSP_SCHEDULE_DELAY": "200",
             "OTEL_ACTUATOR_EXPOSURE_INCLUDE": "*",
             "OTEL_ACTUATOR_HEALTH_SHOW_DETAILS": "always",
             "OTEL_ACTUATOR_ADMIN_URL": admin_urls,
@@ -283,9 +301,7 @@ def launch_user_service() -> Iterator[LaunchUserService]:
         admin_urls: str, redis_url: Optional[str] = None, log_name: str = "user-service", **extra: str
     ) -> UserService:
         port = free_port()
-        service = UserService(
-            port, user_service_env(port, admin_urls, redis_url, extra), ARTIFACTS / f"{log_name}-{port}.log"
-        )
+        service = UserService(port, user_service_env(port, admin_urls, redis_url, extra), ARTIFACTS / f"{log_name}.log")
         started.append(service)
         service.wait_until_serving()
         return service
@@ -300,8 +316,12 @@ def launch_user_service() -> Iterator[LaunchUserService]:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[Any]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
+    if report.failed and report.when == "call":
+        item.stash[CALL_FAILED] = True
     if report.failed and item.get_closest_marker("e2e") is not None:
         for process in _WATCHED:
             report.sections.append((f"last lines of {process.name} ({process.log_path.name})", process.tail()))
