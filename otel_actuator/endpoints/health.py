@@ -18,6 +18,7 @@ from otel_actuator.core.errors import ActuatorError
 from otel_actuator.core.negotiation import ApiVersion
 from otel_actuator.health.result import Health, HealthResult
 from otel_actuator.health.status import http_status
+from otel_actuator.sanitize import Sanitizer
 
 if TYPE_CHECKING:
     from otel_actuator.actuator import Actuator
@@ -31,7 +32,7 @@ def create(actuator: Actuator) -> list[Endpoint]:
 
     async def read(ctx: OperationContext) -> Result:
         result = await registry.evaluate()
-        body = to_json(result, ctx.api_version, visible(ctx))
+        body = to_json(result, ctx.api_version, visible(ctx), actuator.sanitizer)
         groups = registry.group_names()
         if groups:
             body["groups"] = groups
@@ -50,7 +51,8 @@ def create(actuator: Actuator) -> list[Endpoint]:
             result = None  # hidden components must not be told apart from missing ones
         if result is None:
             raise ActuatorError(404, f"No health component or group at '{ctx.selector}'")
-        return Result(to_json(result, ctx.api_version, visible(ctx)), status=http_status(result.status))
+        body = to_json(result, ctx.api_version, visible(ctx), actuator.sanitizer)
+        return Result(body, status=http_status(result.status))
 
     return [
         Endpoint(
@@ -64,8 +66,13 @@ def create(actuator: Actuator) -> list[Endpoint]:
     ]
 
 
-def to_json(result: HealthResult, version: ApiVersion, show_details: bool) -> dict[str, Any]:
-    """The Spring Boot body of a result; empty ``components``/``details`` are left out."""
+def to_json(
+    result: HealthResult, version: ApiVersion, show_details: bool, sanitizer: Optional[Sanitizer] = None
+) -> dict[str, Any]:
+    """The Spring Boot body of a result; empty ``components``/``details`` are left out.
+
+    Details pass the sanitizer: a check's error text may quote a connection URL with its password.
+    """
     body: dict[str, Any] = {"status": result.status.code}
     if not show_details:
         return body
@@ -73,10 +80,11 @@ def to_json(result: HealthResult, version: ApiVersion, show_details: bool) -> di
         if result.status.description:
             body["description"] = result.status.description
         if result.details:
-            body["details"] = _jsonable(result.details)
+            details = _jsonable(result.details)
+            body["details"] = sanitizer.sanitize_mapping(details) if sanitizer is not None else details
     elif result.components:
         key = "components" if version is ApiVersion.V3 else "details"
-        body[key] = {name: to_json(child, version, True) for name, child in result.components.items()}
+        body[key] = {name: to_json(child, version, True, sanitizer) for name, child in result.components.items()}
     return body
 
 

@@ -279,3 +279,16 @@ def test_the_endpoint_declares_root_and_path_operations() -> None:
     assert endpoint.id == "health"
     assert endpoint.sensitive is False
     assert endpoint.link_names() == {"health": "/health", "health-path": "/health/{*path}"}
+
+
+async def test_error_details_never_show_connection_passwords() -> None:
+    actuator = make_actuator()
+
+    def broken() -> Health:
+        raise ConnectionError("cannot reach postgres://app:hunter2@db.internal:5432/orders")
+
+    actuator.health.register("db", broken)
+    payload = body(await Client(actuator).get("/health/db"))
+    assert payload["status"] == "DOWN"
+    assert "hunter2" not in json.dumps(payload)
+    assert "db.internal" in payload["details"]["error"]
