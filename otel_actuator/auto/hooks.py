@@ -16,7 +16,12 @@ import signal
 import sys
 import threading
 from types import FrameType
-from typing import Optional
+from typing import TYPE_CHECKING, Any, Optional
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace import TracerProvider
+
+    from otel_actuator.bridge import Bridge
 
 _logger = logging.getLogger("otel_actuator")
 
@@ -30,6 +35,8 @@ _CAPTURED_HEADERS = {
 
 def pre_instrument() -> None:
     """Runs before the instrumentors read their environment: choose which headers exchanges carry."""
+    if _disabled():
+        return
     for name, value in _CAPTURED_HEADERS.items():
         os.environ.setdefault(name, value)
 
@@ -46,6 +53,7 @@ def post_instrument() -> None:
     try:
         wire_global_providers()
         skip_asgi_internal_spans()
+        skip_unread_exemplars()
     except Exception:
         _logger.exception("otel-actuator could not attach to the OpenTelemetry providers")
 
@@ -68,6 +76,7 @@ def wire_global_providers() -> None:
     if isinstance(tracer_provider, TracerProvider):
         if bridge.spans_exported:
             bridge.use_resource(tracer_provider.resource)
+            record_spans_synchronously(tracer_provider, bridge)
         else:
             bridge.add_to_tracer_provider(tracer_provider)
     meter_provider = metrics.get_meter_provider()
@@ -76,6 +85,45 @@ def wire_global_providers() -> None:
     logger_provider = _logs.get_logger_provider()
     if isinstance(logger_provider, LoggerProvider) and not bridge.log_tail_fed and _otel_logging_handler_installed():
         bridge.add_to_logger_provider(logger_provider)
+
+
+def record_spans_synchronously(tracer_provider: TracerProvider, bridge: Bridge) -> None:
+    """Record exchanges from the thread that ends the span, instead of through the SDK's batch processor.
+
+    The SDK wraps the ``actuator`` exporter in a ``BatchSpanProcessor``: every span then waits in its queue
+    (up to ``OTEL_BSP_SCHEDULE_DELAY``, 5 s) for a worker thread, so exchanges show up late, and each
+    queued span outlives two garbage collections, which makes the cyclic collector's full collections
+    (tens of milliseconds on a large heap, the whole process paused) several times more frequent. The
+    recorder only filters the span and keeps a reference, which is cheaper than queueing it. The SDK has
+    no public way to remove a processor, so the batch processor is swapped for the bridge's processor in
+    the provider's (private) processor tuple; where that tuple is not found, the batch processor stays.
+    """
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+    from otel_actuator.bridge import ActuatorSpanExporter
+
+    def ours(processor: object) -> bool:
+        exporter = getattr(processor, "span_exporter", None)
+        return (
+            isinstance(processor, BatchSpanProcessor)
+            and isinstance(exporter, ActuatorSpanExporter)
+            and exporter.recorder is bridge.recorder
+        )
+
+    multi: Any = getattr(tracer_provider, "_active_span_processor", None)
+    lock = getattr(multi, "_lock", None)
+    if lock is None or not isinstance(getattr(multi, "_span_processors", None), tuple):
+        return
+    with lock:
+        processors: tuple[Any, ...] = multi._span_processors
+        batch = [p for p in processors if ours(p)]
+        if not batch:
+            return
+        kept = [p for p in processors if not ours(p)]
+        kept.insert(processors.index(batch[0]), bridge.span_processor)
+        multi._span_processors = tuple(kept)
+    for processor in batch:
+        processor.shutdown()  # stops its worker thread, after exporting anything already queued
 
 
 def skip_asgi_internal_spans() -> None:
@@ -87,14 +135,39 @@ def skip_asgi_internal_spans() -> None:
     app it instruments, and the apps are created after this hook. Traces exported elsewhere as well
     (``OTEL_TRACES_EXPORTER=otlp,actuator``) keep them, as do explicit ``exclude_spans`` arguments.
     """
-    exporters = {name.strip() for name in os.environ.get("OTEL_TRACES_EXPORTER", "otlp").split(",")}
-    if exporters - {"", "none", "actuator"}:
+    if not _only_actuator_exports("OTEL_TRACES_EXPORTER"):
         return
     module = sys.modules.get("opentelemetry.instrumentation.fastapi")  # imported only if its instrumentor ran
     instrumented_class = getattr(module, "_InstrumentedFastAPI", None)
     kwargs = getattr(instrumented_class, "_instrument_kwargs", None)
     if isinstance(kwargs, dict) and "exclude_spans" not in kwargs:
         instrumented_class._instrument_kwargs = {**kwargs, "exclude_spans": ["receive", "send"]}  # type: ignore[union-attr]
+
+
+def skip_unread_exemplars() -> None:
+    """Spare histogram measurements the exemplar sampling that only other exporters would read.
+
+    Under the default ``trace_based`` filter every measurement taken inside a sampled span (each request's
+    duration and sizes, under zero code) offers an exemplar to a reservoir, about 2 % of a request's cost.
+    The actuator's reader and its Prometheus page show no exemplars. So when the actuator is the only
+    metrics exporter and ``OTEL_METRICS_EXEMPLAR_FILTER`` is unset, the global provider gets the
+    ``always_off`` filter that variable would have chosen. The provider keeps its configuration in a
+    private attribute; where it is not found, nothing changes.
+    """
+    from opentelemetry import metrics
+    from opentelemetry.sdk.metrics import AlwaysOffExemplarFilter
+
+    if "OTEL_METRICS_EXEMPLAR_FILTER" in os.environ or not _only_actuator_exports("OTEL_METRICS_EXPORTER"):
+        return
+    config = getattr(metrics.get_meter_provider(), "_sdk_config", None)
+    if config is not None and hasattr(config, "exemplar_filter"):
+        config.exemplar_filter = AlwaysOffExemplarFilter()
+
+
+def _only_actuator_exports(variable: str) -> bool:
+    """Whether the exporters named in ``variable`` (the distro's default is ``otlp``) are ``actuator`` or none."""
+    names = {name.strip() for name in os.environ.get(variable, "otlp").split(",")}
+    return not names - {"", "none", "actuator"}
 
 
 def _disabled() -> bool:

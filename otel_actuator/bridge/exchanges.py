@@ -43,16 +43,16 @@ class ExchangeRecorder:
         self._spans: deque[ReadableSpan] = deque(maxlen=max(settings.exchanges_capacity, 0))
 
     def offer(self, span: ReadableSpan) -> None:
-        """Keep ``span`` if it is an HTTP server span worth showing; cheap enough for the request path."""
+        """Keep ``span`` if it is an HTTP server span worth showing; cheap enough for the request path.
+
+        The ASGI middleware's send/receive spans are INTERNAL: the kind test drops them.
+        """
         if span.kind is not SpanKind.SERVER:
             return
         scope = span.instrumentation_scope
         if scope is None or scope.name not in http.HTTP_SERVER_SCOPES:
             return
-        attributes = span.attributes
-        if attributes is None or "asgi.event.type" in attributes:
-            return
-        if not self._include_actuator and self._is_actuator(http.path(attributes)):
+        if not self._include_actuator and self._is_actuator(span.attributes):
             return
         with self._lock:
             self._spans.append(span)
@@ -63,9 +63,15 @@ class ExchangeRecorder:
         spans.reverse()
         return [self._to_exchange(span) for span in spans]
 
-    def _is_actuator(self, request_path: str) -> bool:
+    def _is_actuator(self, attributes: Optional[Mapping[str, object]]) -> bool:
         base = self._actuator_path
-        return base is not None and (request_path == base or request_path.startswith(base + "/"))
+        if base is None or attributes is None:
+            return False
+        # Each key missing from the SDK's attribute mapping costs an exception: try the key the contrib
+        # instrumentations' default (old) conventions write first. Their target may carry the query.
+        target = attributes.get("http.target") or attributes.get("url.path")
+        path = str(target) if target else http.path(attributes)
+        return path.startswith(base) and (len(path) == len(base) or path[len(base)] in "/?")
 
     def _to_exchange(self, span: ReadableSpan) -> Exchange:
         attributes = span.attributes or {}
