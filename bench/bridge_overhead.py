@@ -14,6 +14,7 @@ import asyncio
 import statistics
 import sys
 import time
+from collections.abc import MutableMapping
 from typing import Any, Callable
 
 from fastapi import FastAPI
@@ -57,7 +58,7 @@ async def _call(app: FastAPI, path: str) -> None:
     async def receive() -> dict[str, Any]:
         return {"type": "http.request", "body": b"", "more_body": False}
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: MutableMapping[str, Any]) -> None:
         return None
 
     await app(scope, receive, send)
