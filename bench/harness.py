@@ -122,8 +122,10 @@ class Framework:
         ]
 
 
-#: Extra environment of the zero-code variants: as ``otel-actuator[all]`` installs them, or without the
-#: system-metrics instrumentation (its ``system.network.connections`` reads every socket of the host).
+#: Extra environment of the zero-code variants. ``default`` is the app as ``otel-actuator[all]`` installs it.
+#: ``no-system-metrics`` matters only where opentelemetry-instrumentation-system-metrics is installed too
+#: (``opentelemetry-bootstrap -a install`` adds it): its ``system.network.connections`` callback reads every
+#: socket of the host at each collection (see docs/performance.md).
 CONFIGURATIONS: dict[str, dict[str, str]] = {
     "default": {},
     "no-system-metrics": {"OTEL_PYTHON_DISABLED_INSTRUMENTATIONS": "system_metrics"},

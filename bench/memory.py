@@ -8,8 +8,8 @@ paths: nine in ten ``/users/{n}`` (a route; ids above 100 are 404s from the hand
 ``/unknown/{n}``, which matches no route. RSS is read ``--chunks`` times along the way; before each
 reading the actuator is polled the way Spring Boot Admin and Prometheus poll it (metrics,
 prometheus, httpexchanges), so its caches count too. The ``uri`` tags of ``http.server.requests``
-are counted at the end: route templates, not raw paths. By default OpenTelemetry alone, the
-actuator as installed, and the actuator without the system-metrics instrumentation are measured.
+are counted at the end: route templates, not raw paths. By default OpenTelemetry alone and the
+actuator as installed are measured.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def main(argv: Sequence[str]) -> int:
     parser.add_argument("--frameworks", default="fastapi,flask", help="comma list of: " + ",".join(FRAMEWORKS))
     parser.add_argument(
         "--variants",
-        default="otel,actuator,actuator:no-system-metrics",
+        default="otel,actuator",
         help="comma list of variant[:configuration]; variants: "
         + ",".join(VARIANTS)
         + "; configurations: "

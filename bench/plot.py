@@ -28,8 +28,8 @@ SHORT = {
     "otel": "OTel alone",
     "actuator": "OTel +\notel-actuator",
     "pyctuator": "Pyctuator",
-    "baseline": "OTel + otel-\nactuator baseline",
-    "actuator-no-headers": "OTel + otel-act.\nno headers",
+    "baseline": "baseline\n(before)",
+    "actuator-no-headers": "otel-actuator,\nno headers",
 }
 
 
@@ -76,7 +76,7 @@ def throughput(result: dict[str, Any], out: Path) -> Path:
             axis.bar(range(len(variants)), medians, yerr=[low, high], color=colors, capsize=4)
             for x, (value, spread) in enumerate(zip(medians, spreads)):
                 axis.annotate(f"{value:.0f}", (x, spread["max"]), ha="center", va="bottom", fontsize=8)
-            axis.set_xticks(range(len(variants)), [SHORT.get(v, v) for v in variants], fontsize=8)
+            axis.set_xticks(range(len(variants)), [SHORT.get(v, v) for v in variants], fontsize=7)
             axis.set_ylim(0, max(s["max"] for s in spreads) * 1.15)
             axis.set_title(f"{data['label']}: {title}", fontsize=9)
     figure.suptitle("GET /users/{id}, median and min-max of the rounds\n" + _subtitle(result), fontsize=8)
@@ -101,7 +101,7 @@ def inprocess(result: dict[str, Any], out: Path) -> Path:
         axis.bar(range(len(variants)), medians, yerr=[low, high], color=colors, capsize=4)
         for x, (value, spread) in enumerate(zip(medians, spreads)):
             axis.annotate(f"{value:.0f}", (x, spread["max"]), ha="center", va="bottom", fontsize=8)
-        axis.set_xticks(range(len(variants)), [SHORT.get(v, v) for v in variants], fontsize=8)
+        axis.set_xticks(range(len(variants)), [SHORT.get(v, v) for v in variants], fontsize=7)
         axis.set_ylim(0, max(s["max"] for s in spreads) * 1.15)
         axis.set_title(f"{data['label']}\nin-process CPU µs/request", fontsize=9)
     figure.suptitle(_subtitle(result), fontsize=8)

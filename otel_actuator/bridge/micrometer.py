@@ -106,15 +106,17 @@ class MeterFamily:
     _meters: Optional[tuple[Meter, ...]] = field(default=None, init=False, repr=False, compare=False)
 
     def add(self, tags: Mapping[str, str], values: Mapping[str, float], buckets: Optional[Buckets] = None) -> None:
+        self.add_key(tuple(sorted(tags.items())), dict(values), buckets)
+
+    def add_key(self, key: TagKey, values: dict[str, float], buckets: Optional[Buckets] = None) -> None:
+        """``add`` with the tags already sorted into a key; ``values`` and ``buckets`` are taken, not copied."""
         self._meters = None
-        key = tuple(sorted(tags.items()))
         existing = self.series.get(key)
         if existing is None and self._kept() >= self.max_series:
             key = _OVERFLOW_KEY
             existing = self.series.get(key)
         if existing is None:
-            copied = Buckets(buckets.bounds, list(buckets.counts)) if buckets is not None else None
-            self.series[key] = Series(key, dict(values), copied)
+            self.series[key] = Series(key, values, buckets)
         else:
             existing.merge(values, buckets)
 
@@ -168,16 +170,44 @@ def _add_http_requests(
     if family is None:
         return
     for point in data.data_points:
-        attributes = point.attributes or {}
-        status = http.status_code(attributes)
-        tags = {
-            "method": http.method(attributes) or "UNKNOWN",
-            "uri": http.route(attributes, scope) or _uri_without_route(status),
-            "status": str(status) if status is not None else "UNKNOWN",
-            "outcome": http.outcome(status),
-            "error": http.error_type(attributes) or "none",
-        }
-        family.add(tags, _histogram_values(point, unit, TOTAL_TIME), _buckets(point, unit))
+        family.add_key(
+            _http_tag_key(scope, point.attributes), _histogram_values(point, unit, TOTAL_TIME), _buckets(point, unit)
+        )
+
+
+def _http_tag_key(scope: str, attributes: Optional[Mapping[str, Any]]) -> TagKey:
+    """Spring's sorted http.server.requests tags of one data point's attributes.
+
+    Every collection sees the same attribute sets again (one per route, method and status), so their
+    tags are remembered instead of being worked out each time; the cache is bounded.
+    """
+    attributes = attributes or {}
+    try:
+        cache_key: Optional[tuple[Any, ...]] = (scope, *attributes.items())
+        known = _HTTP_TAG_KEYS.get(cache_key)  # type: ignore[arg-type]
+    except TypeError:  # an unhashable attribute value (a list)
+        cache_key, known = None, None
+    if known is not None:
+        return known
+    status = http.status_code(attributes)
+    tags = {
+        "method": http.method(attributes) or "UNKNOWN",
+        "uri": http.route(attributes, scope) or _uri_without_route(status),
+        "status": str(status) if status is not None else "UNKNOWN",
+        "outcome": http.outcome(status),
+        "error": http.error_type(attributes) or "none",
+    }
+    key = tuple(sorted(tags.items()))
+    if cache_key is not None:
+        if len(_HTTP_TAG_KEYS) >= _HTTP_TAG_KEYS_MAX:
+            _HTTP_TAG_KEYS.clear()
+        _HTTP_TAG_KEYS[cache_key] = key
+    return key
+
+
+#: Attribute sets already converted by ``_http_tag_key``: (scope, *attribute items) -> tag key.
+_HTTP_TAG_KEYS: dict[tuple[Any, ...], TagKey] = {}
+_HTTP_TAG_KEYS_MAX = 20_000
 
 
 def _add_active_requests(families: dict[str, MeterFamily], data: Sum, max_series: int) -> None:

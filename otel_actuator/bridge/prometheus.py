@@ -9,7 +9,9 @@ The text is written here rather than through prometheus_client's collector API: 
 hundred routes has thousands of bucket lines, and building a sample object per line made one scrape
 cost hundreds of milliseconds. Each series' labels are formatted once and shared by its lines, and
 a page is rendered once per collection and format, so scrapes between two collections (the reader
-reuses one for ``metrics_cache_ttl``) send the same bytes.
+reuses one for ``metrics_cache_ttl``) send the same bytes. A histogram series whose count, sum and
+buckets did not change since the previous page reuses its lines: most routes are idle between two
+scrapes, and their bucket lines are most of the page.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from otel_actuator.bridge.micrometer import (
     TOTAL,
     TOTAL_TIME,
     VALUE,
+    Buckets,
     MeterFamily,
     MeterType,
     Series,
@@ -43,6 +46,9 @@ _INVALID_LABEL = re.compile(r"[^a-zA-Z0-9_]")
 #: Writes one metric's sample lines into the page.
 _Writer = Callable[[list[str]], None]
 
+#: A histogram series' lines from the previous page: (metric, tags) -> (count, sum, buckets), text.
+_SeriesCache = dict[tuple[str, tuple[tuple[str, str], ...]], tuple[tuple[object, ...], str]]
+
 
 class PrometheusRenderer:
     """Renders the meters ``families()`` returns (implements ``PrometheusSource``)."""
@@ -51,6 +57,7 @@ class PrometheusRenderer:
         self._families = families
         # The snapshot the pages were rendered from, and the pages by format (True: OpenMetrics).
         self._rendered: tuple[Optional[Mapping[str, MeterFamily]], dict[bool, bytes]] = (None, {})
+        self._series_cache: _SeriesCache = {}
 
     def render(self, accept: str) -> tuple[bytes, str]:
         openmetrics = any(r.matches(OPENMETRICS_MEDIA_TYPE) and r.specificity == 2 for r in parse_accept(accept))
@@ -61,16 +68,28 @@ class PrometheusRenderer:
             self._rendered = (families, pages)
         body = pages.get(openmetrics)
         if body is None:
-            body = pages[openmetrics] = exposition(families, openmetrics=openmetrics)
+            # The cache keeps only the series of this page: series that went away are not kept.
+            cache, self._series_cache = self._series_cache, {}
+            body = pages[openmetrics] = exposition(families, openmetrics=openmetrics, previous=cache)
+            self._series_cache = cache
         return body, OPENMETRICS_CONTENT_TYPE if openmetrics else TEXT_CONTENT_TYPE
 
 
-def exposition(families: Mapping[str, MeterFamily], *, openmetrics: bool) -> bytes:
-    """The Prometheus text format 0.0.4, or OpenMetrics 1.0, of every meter."""
+def exposition(
+    families: Mapping[str, MeterFamily], *, openmetrics: bool, previous: Optional[_SeriesCache] = None
+) -> bytes:
+    """The Prometheus text format 0.0.4, or OpenMetrics 1.0, of every meter.
+
+    ``previous`` holds histogram series' lines of an earlier page, reused where unchanged; on return
+    it holds this page's.
+    """
     out: list[str] = []
     taken: set[str] = set()
+    cache = {} if previous is None else previous
+    reused = dict(cache)
+    cache.clear()
     for name in sorted(families):
-        for metric, kind, help_text, write in _metrics(families[name]):
+        for metric, kind, help_text, write in _metrics(families[name], reused, cache):
             if metric in taken:
                 continue  # two meters mapped onto one Prometheus name: the first keeps it
             taken.add(metric)
@@ -101,7 +120,9 @@ def metric_name(family: MeterFamily) -> str:
     return name
 
 
-def _metrics(family: MeterFamily) -> Iterator[tuple[str, str, str, _Writer]]:
+def _metrics(
+    family: MeterFamily, previous: _SeriesCache, current: _SeriesCache
+) -> Iterator[tuple[str, str, str, _Writer]]:
     """(name, type, help, writer) of each Prometheus metric one meter becomes."""
     base = metric_name(family)
     help_text = family.description or family.name
@@ -116,7 +137,7 @@ def _metrics(family: MeterFamily) -> Iterator[tuple[str, str, str, _Writer]]:
         total = TOTAL_TIME if family.type is MeterType.TIMER else TOTAL
         with_buckets = all(s.buckets is not None for s in series)
         kind = "histogram" if with_buckets else "summary"
-        yield base, kind, help_text, _distribution(base, series, total, with_buckets)
+        yield base, kind, help_text, _distribution(base, series, total, with_buckets, previous, current)
         yield base + "_max", "gauge", help_text, _simple(base + "_max", series, MAX)
 
 
@@ -130,21 +151,36 @@ def _simple(sample: str, series: list[Series], statistic: str) -> _Writer:
     return write
 
 
-def _distribution(name: str, series: list[Series], total: str, with_buckets: bool) -> _Writer:
+def _distribution(
+    name: str, series: list[Series], total: str, with_buckets: bool, previous: _SeriesCache, current: _SeriesCache
+) -> _Writer:
     def write(out: list[str]) -> None:
         for s in series:
-            labels = _labels(s.tags)
-            if with_buckets and s.buckets is not None:
-                # ``le`` takes its sorted place among the series' labels.
-                before = "".join(f'{key}="{value}",' for key, value in labels if key < "le")
-                after = "".join(f',{key}="{value}"' for key, value in labels if key > "le")
-                cumulative = 0
-                for bound, bucket_count in zip(_bounds(s.buckets.bounds), s.buckets.counts):
-                    cumulative += bucket_count
-                    out.append(f'{name}_bucket{{{before}le="{bound}"{after}}} {_count(cumulative)}\n')
-            braced = _braced(labels)
-            out.append(f"{name}_count{braced} {_value(s.values.get(COUNT, 0.0))}\n")
-            out.append(f"{name}_sum{braced} {_value(s.values.get(total, 0.0))}\n")
+            buckets = s.buckets if with_buckets else None
+            count, summed = s.values.get(COUNT, 0.0), s.values.get(total, 0.0)
+            signature = (count, summed, tuple(buckets.counts) if buckets is not None else None)
+            key = (name, s.tags)
+            cached = previous.get(key)
+            text = cached[1] if cached is not None and cached[0] == signature else _series_lines(name, s, buckets)
+            current[key] = (signature, text)
+            out.append(text)
+
+    def _series_lines(name: str, s: Series, buckets: Optional[Buckets]) -> str:
+        lines = []
+        labels = _labels(s.tags)
+        if buckets is not None:
+            # ``le`` takes its sorted place among the series' labels.
+            before = "".join(f'{key}="{value}",' for key, value in labels if key < "le")
+            after = "".join(f',{key}="{value}"' for key, value in labels if key > "le")
+            head, tail = f'{name}_bucket{{{before}le="', f'"{after}}} '
+            cumulative = 0
+            for bound, bucket_count in zip(_bounds(buckets.bounds), buckets.counts):
+                cumulative += bucket_count
+                lines.append(head + bound + tail + _count(cumulative) + "\n")
+        braced = _braced(labels)
+        lines.append(f"{name}_count{braced} {_value(s.values.get(COUNT, 0.0))}\n")
+        lines.append(f"{name}_sum{braced} {_value(s.values.get(total, 0.0))}\n")
+        return "".join(lines)
 
     return write
 

@@ -106,6 +106,28 @@ class Dispatcher:
 
     # -- routing ----------------------------------------------------------------------------------
 
+    def route_template(self, path: str) -> Optional[str]:
+        """The route template of a path below the base path, as Spring tags its ``uri``.
+
+        ``/metrics/http.server.requests`` -> ``/actuator/metrics/{requiredMetricName}``; None when no
+        exposed endpoint answers the path (the metric then says NOT_FOUND or UNKNOWN, as for any app).
+        """
+        base = self.settings.base_path.rstrip("/")
+        segments = [s for s in path.strip("/").split("/") if s]
+        if not segments:
+            return base or "/"
+        endpoint = self._by_id.get(unquote(segments[0]))
+        if endpoint is None or not self.is_exposed(endpoint):
+            return None
+        rest = segments[1:]
+        for operation in endpoint.operations:
+            if _shape_matches(operation, rest):
+                if operation.selector is None:
+                    return f"{base}/{endpoint.id}"
+                variable = f"{{*{operation.selector}}}" if operation.multi_segment else f"{{{operation.selector}}}"
+                return f"{base}/{endpoint.id}/{variable}"
+        return None
+
     def _prepare(self, request: Request) -> Union[_Prepared, Response]:
         extra = self._cors_headers(request)
         method = request.method.upper()

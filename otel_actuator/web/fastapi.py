@@ -35,7 +35,20 @@ class ActuatorRoute(BaseRoute):
         raise NoMatchFound(name, path_params)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # OpenTelemetry's ASGI middleware reads the metric's route from ``scope["route"].path_format``
+        # once the response is sent: name the endpoint's template, not this catch-all route.
+        base = self.asgi.actuator.settings.base_path.rstrip("/")
+        template = self.asgi.actuator.dispatcher.route_template(_route_path(scope)[len(base) :])
+        if template is not None:
+            scope["route"] = _RouteTemplate(template)
         await self.asgi(scope, receive, send)
+
+
+class _RouteTemplate:
+    """What the ASGI instrumentation reads of a matched route."""
+
+    def __init__(self, path: str) -> None:
+        self.path = self.path_format = path
 
 
 def mount_fastapi(

@@ -50,7 +50,16 @@ class _Mounted:
     def view(self, subpath: str = "") -> Any:
         """Serves whichever actuator is current (an explicit mount may replace an automatic one)."""
         import flask
+        from werkzeug.routing import Rule
 
+        actuator = self.wsgi.actuator
+        template = actuator.dispatcher.route_template("/" + subpath)
+        rule = flask.request.url_rule
+        if rule is not None:
+            # OpenTelemetry's Flask instrumentation tags the request's metric with ``str(url_rule)`` once the
+            # view returns: name the endpoint's template rather than the catch-all rule, and no rule at all
+            # for a path no endpoint answers (tagged NOT_FOUND then, like any unmatched path).
+            flask.request.url_rule = Rule(template, endpoint=rule.endpoint, methods=rule.methods) if template else None
         response = self.wsgi.respond(flask.request.environ)
         return flask.Response(response.body, status=response.status, headers=response.headers)
 

@@ -62,6 +62,30 @@ def test_http_server_requests_counts_exactly(app: tuple[str, httpx.Client, Serve
     assert client.get("/actuator/metrics/no.such.meter").status_code == 404
 
 
+def test_actuator_requests_are_tagged_with_the_endpoint_template(app: tuple[str, httpx.Client, ServedApp]) -> None:
+    """As Spring tags them: ``/actuator/metrics/{requiredMetricName}``, never a catch-all route or UNKNOWN."""
+    _, client, _ = app
+    assert client.get("/actuator").status_code == 200
+    assert client.get("/actuator/health").status_code == 200
+    assert client.get("/actuator/metrics/process.uptime").status_code == 200
+    assert client.get("/actuator/loggers/ROOT").status_code == 200
+    assert client.get("/actuator/no-such-endpoint").status_code == 404
+    expected = {
+        ("/actuator", "200"),
+        ("/actuator/health", "200"),
+        ("/actuator/loggers/{name}", "200"),
+        ("NOT_FOUND", "404"),
+    }
+    for uri, status in expected:
+        stats = _statistics(_metric(client, "http.server.requests", f"uri:{uri}", f"status:{status}"))
+        assert stats["COUNT"] == 1.0, uri
+    # Reading the metric is itself a metrics request: at least the one above.
+    stats = _statistics(_metric(client, "http.server.requests", "uri:/actuator/metrics/{requiredMetricName}"))
+    assert stats["COUNT"] >= 1.0
+    uris = {t["tag"]: t["values"] for t in _metric(client, "http.server.requests").json()["availableTags"]}["uri"]
+    assert not [u for u in uris if u == "UNKNOWN" or "path" in u], uris
+
+
 def test_exchanges_arrive_without_delay(app: tuple[str, httpx.Client, ServedApp]) -> None:
     _, client, _ = app
     client.get("/items/42", params={"q": "x", "token": "hunter2"}, headers={"Authorization": "Bearer hunter2"})

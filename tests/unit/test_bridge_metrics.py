@@ -213,3 +213,21 @@ def test_instrumented_fastapi_counts_every_request_exactly() -> None:
     assert posts is not None
     tags = {t["tag"]: t["values"] for t in posts["availableTags"]}
     assert tags["status"] == ["405"] and tags["outcome"] == ["CLIENT_ERROR"] and tags["uri"] == ["/fast"]
+
+
+def test_collections_pause_the_cyclic_collector_and_restore_it() -> None:
+    import gc
+
+    from otel_actuator.bridge.metric_reader import gc_paused
+
+    assert gc.isenabled()
+    with gc_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled(), "an application that turned the collector off keeps it off"
+    finally:
+        gc.enable()

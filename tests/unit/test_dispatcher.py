@@ -79,6 +79,21 @@ def test_selectors_single_and_multi_segment() -> None:
     assert d.handle(_get("/deep")).status == 404
 
 
+def test_route_templates_name_the_operation_a_path_reaches() -> None:
+    d = _dispatcher()
+    assert d.route_template("/") == "/actuator"
+    assert d.route_template("/echo") == "/actuator/echo"
+    assert d.route_template("/echo/a.b") == "/actuator/echo/{name}"
+    assert d.route_template("/deep/a/b") == "/actuator/deep/{*path}"
+    # What the dispatcher answers with 404 has no template: its metric says NOT_FOUND.
+    assert d.route_template("/echo/a/b") is None
+    assert d.route_template("/deep") is None
+    assert d.route_template("/nothing") is None
+    assert d.route_template("/off") is None
+    assert Dispatcher(Settings(exposure_include=("open",)), ENDPOINTS).route_template("/echo") is None
+    assert _dispatcher(base_path="/manage").route_template("/echo") == "/manage/echo"
+
+
 def test_async_handler_under_sync_and_blocking_under_async() -> None:
     d = _dispatcher()
     assert json.loads(d.handle(_get("/open")).body) == {"async": True}

@@ -9,7 +9,7 @@ from prometheus_client.samples import Sample
 
 from otel_actuator.actuator import Actuator
 from otel_actuator.bridge import Bridge
-from otel_actuator.bridge.prometheus import OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE
+from otel_actuator.bridge.prometheus import OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE, exposition
 from otel_actuator.core.dispatcher import Dispatcher
 from otel_actuator.core.http import Request, Response
 from otel_actuator.endpoints import prometheus
@@ -108,3 +108,32 @@ def test_endpoint_negotiates_the_format() -> None:
 
 def test_endpoint_is_absent_without_a_source() -> None:
     assert _dispatch(Actuator(SETTINGS), "text/plain").status == 404
+
+
+def test_unchanged_histogram_series_reuse_their_lines_and_changed_ones_do_not() -> None:
+    bridge = Bridge(Settings(metrics_cache_ttl=0, exposure_include=("*",)))
+    provider = MeterProvider(metric_readers=[bridge.metric_reader])
+    duration = provider.get_meter("shop").create_histogram("job.duration", unit="s")
+    for kind in ("import", "export", "purge"):
+        duration.record(0.2, {"job.kind": kind})
+    first, _ = bridge.prometheus.render("text/plain")
+
+    duration.record(3.0, {"job.kind": "export"})  # one series changes, two stay as they were
+    second, _ = bridge.prometheus.render("text/plain")
+    fresh = exposition(bridge.metric_reader.families(), openmetrics=False)  # rendered without reuse
+    assert second == fresh != first
+    exports = [s for s in _samples(second.decode())["job_duration_seconds"] if s.labels.get("job_kind") == "export"]
+    assert {(s.name, s.labels.get("le")): s.value for s in exports}[("job_duration_seconds_count", None)] == 2.0
+
+    # The OpenMetrics page of the same collection shares the reused lines and still parses.
+    page, _ = bridge.prometheus.render(OPENMETRICS_ACCEPT)
+    assert {f.name for f in parse_openmetrics(page.decode())} >= {"job_duration_seconds"}
+
+
+def test_series_cache_holds_only_the_last_page() -> None:
+    families = _bridge_with_meters().metric_reader.families()
+    cache: dict = {}  # type: ignore[type-arg]
+    exposition(families, openmetrics=False, previous=cache)
+    assert {"job_duration_seconds", "jvm_gc_pause_seconds"} <= {metric for metric, _ in cache}
+    exposition({}, openmetrics=False, previous=cache)
+    assert cache == {}
