@@ -60,9 +60,7 @@ def main(argv: Sequence[str]) -> int:
     parser.add_argument("--seconds", type=float, help="length of one measurement (default 10)")
     parser.add_argument("--connections", default="1,4", help="comma list of wrk connection counts (default 1,4)")
     parser.add_argument("--frameworks", default="fastapi,flask", help="comma list of: " + ",".join(FRAMEWORKS))
-    parser.add_argument(
-        "--configurations", default="default", help="comma list of: " + ",".join(CONFIGURATIONS)
-    )
+    parser.add_argument("--configurations", default="default", help="comma list of: " + ",".join(CONFIGURATIONS))
     parser.add_argument("--out", default=str(RESULTS / "endpoints.json"))
     args = parser.parse_args(argv)
     rounds = args.rounds or (2 if args.quick else 3)

@@ -5,6 +5,7 @@
     .venv/bin/python bench/run.py memory [--requests N]  RSS growth over N requests on 10k distinct raw paths
     .venv/bin/python bench/run.py inprocess [--quick]    CPU time per request, apps called in-process (low noise)
     .venv/bin/python bench/run.py plot                   redraw the PNGs from the JSON results
+    .venv/bin/python bench/run.py report [--write FILE]  the results as Markdown tables (docs/performance.md)
 
 Pyctuator runs from its own virtual environment (``bench/setup_pyctuator.sh`` creates it). Every variant
 of one framework is started once and measured in turns, A B C D A B C D ..., so that noise from
@@ -56,6 +57,10 @@ def main(argv: Sequence[str]) -> int:
         return inprocess.main(argv[1:])
     if argv[:1] == ["plot"]:
         return plot.main(argv[1:])
+    if argv[:1] == ["report"]:
+        import report
+
+        return report.main(argv[1:])
     return throughput(argv)
 
 
