@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import functools
-import io
 import json
 import os
 import subprocess
@@ -37,6 +36,7 @@ from typing import Any, Callable
 import harness
 import plot
 from harness import CONFIGURATIONS, FRAMEWORKS, RESULTS, VARIANTS, Server, spread, wrk
+from inprocess import asgi_scope, wsgi_environ
 
 ROUTES = 200
 STATUSES = (200, 201, 400, 404, 500)
@@ -239,20 +239,7 @@ PERCENTILES = (("50", 0.5), ("90", 0.9), ("99", 0.99), ("999", 0.999))
 def _asgi_call(app: Any) -> Callable[[str, str], Awaitable[int]]:
     async def call(path: str, accept: str) -> int:
         status = 0
-        scope = {
-            "type": "http",
-            "asgi": {"version": "3.0"},
-            "http_version": "1.1",
-            "method": "GET",
-            "scheme": "http",
-            "path": path,
-            "raw_path": path.encode(),
-            "query_string": b"",
-            "root_path": "",
-            "headers": [(b"host", b"127.0.0.1:8000"), (b"accept", accept.encode())],
-            "client": ("127.0.0.1", 50000),
-            "server": ("127.0.0.1", 8000),
-        }
+        scope = asgi_scope(path, {"host": "127.0.0.1:8000", "accept": accept})
 
         async def receive() -> dict[str, Any]:
             return {"type": "http.request", "body": b"", "more_body": False}
@@ -276,25 +263,7 @@ def _wsgi_call(app: Any) -> Callable[[str, str], int]:
             nonlocal status
             status = int(line.split(" ", 1)[0])
 
-        environ = {
-            "REQUEST_METHOD": "GET",
-            "SCRIPT_NAME": "",
-            "PATH_INFO": path,
-            "RAW_URI": path,
-            "QUERY_STRING": "",
-            "SERVER_NAME": "127.0.0.1",
-            "SERVER_PORT": "8000",
-            "SERVER_PROTOCOL": "HTTP/1.1",
-            "REMOTE_ADDR": "127.0.0.1",
-            "HTTP_HOST": "127.0.0.1:8000",
-            "HTTP_ACCEPT": accept,
-            "wsgi.url_scheme": "http",
-            "wsgi.input": io.BytesIO(b""),
-            "wsgi.errors": sys.stderr,
-            "wsgi.multithread": False,
-            "wsgi.multiprocess": False,
-            "wsgi.run_once": False,
-        }
+        environ = wsgi_environ(path, {"host": "127.0.0.1:8000", "accept": accept})
         body = app(environ, start_response)
         for _ in body:
             pass
