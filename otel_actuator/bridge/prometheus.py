@@ -69,27 +69,31 @@ class PrometheusRenderer:
         body = pages.get(openmetrics)
         if body is None:
             # The cache keeps only the series of this page: series that went away are not kept.
-            cache, self._series_cache = self._series_cache, {}
-            body = pages[openmetrics] = exposition(families, openmetrics=openmetrics, previous=cache)
-            self._series_cache = cache
+            current: _SeriesCache = {}
+            body = exposition(families, openmetrics=openmetrics, previous=self._series_cache, current=current)
+            pages[openmetrics] = body
+            self._series_cache = current
         return body, OPENMETRICS_CONTENT_TYPE if openmetrics else TEXT_CONTENT_TYPE
 
 
 def exposition(
-    families: Mapping[str, MeterFamily], *, openmetrics: bool, previous: Optional[_SeriesCache] = None
+    families: Mapping[str, MeterFamily],
+    *,
+    openmetrics: bool,
+    previous: Optional[_SeriesCache] = None,
+    current: Optional[_SeriesCache] = None,
 ) -> bytes:
     """The Prometheus text format 0.0.4, or OpenMetrics 1.0, of every meter.
 
-    ``previous`` holds histogram series' lines of an earlier page, reused where unchanged; on return
-    it holds this page's.
+    Histogram series' lines found unchanged in ``previous`` (an earlier page's ``current``) are reused;
+    ``current`` receives this page's.
     """
     out: list[str] = []
     taken: set[str] = set()
-    cache = {} if previous is None else previous
-    reused = dict(cache)
-    cache.clear()
+    previous = {} if previous is None else previous
+    current = {} if current is None else current
     for name in sorted(families):
-        for metric, kind, help_text, write in _metrics(families[name], reused, cache):
+        for metric, kind, help_text, write in _metrics(families[name], previous, current):
             if metric in taken:
                 continue  # two meters mapped onto one Prometheus name: the first keeps it
             taken.add(metric)

@@ -113,25 +113,19 @@ class Dispatcher:
         exposed endpoint answers the path (the metric then says NOT_FOUND or UNKNOWN, as for any app).
         """
         base = self.settings.base_path.rstrip("/")
-        segments = [s for s in path.strip("/").split("/") if s]
+        segments = _segments(path)
         if not segments:
             return base or "/"
-        endpoint = self._by_id.get(unquote(segments[0]))
+        endpoint = self._by_id.get(segments[0])
         if endpoint is None or not self.is_exposed(endpoint):
             return None
-        rest = segments[1:]
-        for operation in endpoint.operations:
-            if _shape_matches(operation, rest):
-                if operation.selector is None:
-                    return f"{base}/{endpoint.id}"
-                variable = f"{{*{operation.selector}}}" if operation.multi_segment else f"{{{operation.selector}}}"
-                return f"{base}/{endpoint.id}/{variable}"
-        return None
+        operation = next((op for op in endpoint.operations if _shape_matches(op, segments[1:])), None)
+        return None if operation is None else base + endpoint.operation_path(operation)
 
     def _prepare(self, request: Request) -> Union[_Prepared, Response]:
         extra = self._cors_headers(request)
         method = request.method.upper()
-        segments = [unquote(s) for s in request.path.strip("/").split("/") if s] if request.path.strip("/") else []
+        segments = _segments(request.path)
         if method == "OPTIONS" and extra and request.header("access-control-request-method"):
             return Response(204, headers=extra)
         if not segments:
@@ -289,6 +283,11 @@ def _valid_basic(header: str) -> bool:
     except (binascii.Error, ValueError):
         return False
     return True
+
+
+def _segments(path: str) -> list[str]:
+    """The decoded, non-empty segments of a path below the base path."""
+    return [unquote(s) for s in path.strip("/").split("/") if s]
 
 
 def _shape_matches(operation: Operation, rest: Sequence[str]) -> bool:

@@ -95,9 +95,13 @@ class Endpoint:
         """Index link name -> path suffix, as Spring names them (``loggers-name``: ``/loggers/{name}``)."""
         links: dict[str, str] = {}
         for op in self.operations:
-            if op.selector is None:
-                links.setdefault(self.id, f"/{self.id}")
-            else:
-                var = f"{{*{op.selector}}}" if op.multi_segment else f"{{{op.selector}}}"
-                links.setdefault(f"{self.id}-{op.selector}", f"/{self.id}/{var}")
+            name = self.id if op.selector is None else f"{self.id}-{op.selector}"
+            links.setdefault(name, self.operation_path(op))
         return links
+
+    def operation_path(self, operation: Operation) -> str:
+        """The operation's path template below the base path: ``/loggers/{name}``, ``/health/{*path}``."""
+        if operation.selector is None:
+            return f"/{self.id}"
+        variable = f"{{*{operation.selector}}}" if operation.multi_segment else f"{{{operation.selector}}}"
+        return f"/{self.id}/{variable}"

@@ -133,7 +133,8 @@ def test_unchanged_histogram_series_reuse_their_lines_and_changed_ones_do_not() 
 def test_series_cache_holds_only_the_last_page() -> None:
     families = _bridge_with_meters().metric_reader.families()
     cache: dict = {}  # type: ignore[type-arg]
-    exposition(families, openmetrics=False, previous=cache)
+    exposition(families, openmetrics=False, current=cache)
     assert {"job_duration_seconds", "jvm_gc_pause_seconds"} <= {metric for metric, _ in cache}
-    exposition({}, openmetrics=False, previous=cache)
-    assert cache == {}
+    later: dict = {}  # type: ignore[type-arg]
+    exposition({}, openmetrics=False, previous=cache, current=later)
+    assert later == {}
