@@ -7,7 +7,9 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from otel_actuator.core.endpoint import Endpoint
-from otel_actuator.core.sources import (
+from otel_actuator.sanitize import Sanitizer
+from otel_actuator.settings import Settings
+from otel_actuator.sources import (
     ExchangeSource,
     InfoContributor,
     LogSource,
@@ -16,8 +18,6 @@ from otel_actuator.core.sources import (
     PrometheusSource,
     PropertySource,
 )
-from otel_actuator.sanitize import Sanitizer
-from otel_actuator.settings import Settings
 
 if TYPE_CHECKING:
     from otel_actuator.admin.registrar import Registrar

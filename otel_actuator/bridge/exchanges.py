@@ -19,9 +19,9 @@ from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from opentelemetry.trace import SpanKind, StatusCode
 
 from otel_actuator.bridge import http_attributes as http
-from otel_actuator.core.sources import Exchange
 from otel_actuator.sanitize import MASK, Sanitizer
 from otel_actuator.settings import Settings
+from otel_actuator.sources import Exchange
 
 #: Header values never shown, whatever the settings say (Spring Boot leaves these out too). Headers whose
 #: names look secret to the sanitizer (``X-Api-Key``, ``X-Auth-Token`` ...) are redacted as well.

@@ -19,8 +19,8 @@ from typing import Any, Optional, Union
 from opentelemetry.sdk._logs import LogRecordProcessor, ReadableLogRecord, ReadWriteLogRecord
 from opentelemetry.sdk._logs.export import LogRecordExporter, LogRecordExportResult
 
-from otel_actuator.logtail import LogTail
 from otel_actuator.settings import Settings
+from otel_actuator.sources.logs import LogTail
 
 _FALLBACK_PATTERN = Settings().logfile_pattern
 

@@ -23,8 +23,8 @@ from typing import Any, Optional
 from opentelemetry.sdk.metrics.export import MetricReader, MetricsData
 
 from otel_actuator.bridge.micrometer import MeterFamily, convert
-from otel_actuator.core.sources import Meter
 from otel_actuator.settings import Settings
+from otel_actuator.sources import Meter
 
 _logger = logging.getLogger("otel_actuator")
 

@@ -33,7 +33,7 @@ from opentelemetry.sdk.metrics.export import (
 
 from otel_actuator.bridge import http_attributes as http
 from otel_actuator.bridge.units import BaseUnit, base_unit
-from otel_actuator.core.sources import Meter
+from otel_actuator.sources import Meter
 
 COUNT = "COUNT"
 TOTAL = "TOTAL"

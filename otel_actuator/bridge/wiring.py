@@ -18,9 +18,9 @@ from otel_actuator.bridge.metric_reader import ActuatorMetricReader
 from otel_actuator.bridge.micrometer import MeterFamily
 from otel_actuator.bridge.prometheus import PrometheusRenderer
 from otel_actuator.bridge.runtime import install_runtime_meters
-from otel_actuator.logtail import LogTail
 from otel_actuator.sanitize import Sanitizer
 from otel_actuator.settings import Settings
+from otel_actuator.sources.logs import LogTail
 
 if TYPE_CHECKING:
     from otel_actuator.actuator import Actuator

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Optional
 from otel_actuator.core.endpoint import Endpoint, Operation, OperationContext, Result
 from otel_actuator.core.errors import ActuatorError
 from otel_actuator.core.negotiation import ApiVersion
-from otel_actuator.core.sources import Exchange, ExchangeSource
+from otel_actuator.sources import Exchange, ExchangeSource
 
 if TYPE_CHECKING:
     from otel_actuator.actuator import Actuator

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Optional
 from otel_actuator.core.endpoint import Endpoint, Operation, OperationContext, Result
 from otel_actuator.core.errors import not_found
 from otel_actuator.core.negotiation import TEXT_PLAIN
-from otel_actuator.core.sources import LogSource
-from otel_actuator.logtail import FileLogSource
+from otel_actuator.sources import LogSource
+from otel_actuator.sources.logs import FileLogSource
 
 if TYPE_CHECKING:
     from otel_actuator.actuator import Actuator

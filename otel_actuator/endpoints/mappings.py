@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from otel_actuator.core.endpoint import Endpoint, Operation, OperationContext, Result
-from otel_actuator.core.sources import RouteMapping
+from otel_actuator.sources import RouteMapping
 
 if TYPE_CHECKING:
     from otel_actuator.actuator import Actuator

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from otel_actuator.core.endpoint import Endpoint, Operation, OperationContext, Result
 from otel_actuator.core.errors import ActuatorError
-from otel_actuator.core.sources import Meter, MeterSource
+from otel_actuator.sources import Meter, MeterSource
 
 if TYPE_CHECKING:
     from otel_actuator.actuator import Actuator

@@ -21,7 +21,7 @@ from typing import Any, Callable, Optional, Union
 from otel_actuator.health.indicator import CompositeHealth, Contributor
 from otel_actuator.health.result import AggregateHealth, Health, HealthResult, error_text, health_from
 from otel_actuator.health.status import StatusAggregator
-from otel_actuator.health.threads import CheckThreads
+from otel_actuator.health.workers import CheckThreads
 
 _logger = logging.getLogger("otel_actuator.health")
 

@@ -22,7 +22,7 @@ from otel_actuator.health.indicator import Contributor
 from otel_actuator.health.ping import PingHealthIndicator
 from otel_actuator.health.result import AggregateHealth, HealthResult
 from otel_actuator.health.status import StatusAggregator
-from otel_actuator.health.threads import CheckThreads
+from otel_actuator.health.workers import CheckThreads
 from otel_actuator.settings import PREFIX, Settings, SettingsError
 
 LIVENESS = "liveness"

@@ -8,7 +8,7 @@ from typing import Any, Callable
 
 from otel_actuator.actuator import Actuator
 from otel_actuator.core.http import Request, Response, encoded_path
-from otel_actuator.threads import register_loop
+from otel_actuator.endpoints.threaddump.snapshot import register_loop
 from otel_actuator.web.urls import base_url
 
 Scope = MutableMapping[str, Any]

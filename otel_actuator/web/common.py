@@ -18,7 +18,7 @@ _logger = logging.getLogger("otel_actuator")
 
 def ready_actuator(actuator: Optional[Actuator], settings: Optional[Settings]) -> Actuator:
     """Use the given actuator or build one; attach the process's bridge and a log tail when missing."""
-    from otel_actuator.logtail import install_log_tail
+    from otel_actuator.sources.logs import install_log_tail
 
     actuator = actuator or Actuator(settings)
     attach_default_bridge(actuator)

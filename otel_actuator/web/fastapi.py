@@ -9,8 +9,8 @@ from starlette.routing import BaseRoute, Match
 from starlette.types import Receive, Scope, Send
 
 from otel_actuator.actuator import Actuator
-from otel_actuator.core.sources import RouteMapping
 from otel_actuator.settings import Settings
+from otel_actuator.sources import RouteMapping
 from otel_actuator.web.asgi import ActuatorASGI, _route_path
 from otel_actuator.web.common import monitor, ready_actuator, retire
 

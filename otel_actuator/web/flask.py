@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from otel_actuator.actuator import Actuator
-from otel_actuator.core.sources import RouteMapping
 from otel_actuator.settings import Settings
+from otel_actuator.sources import RouteMapping
 from otel_actuator.web.common import monitor, ready_actuator, retire
 from otel_actuator.web.wsgi import ActuatorWSGI
 

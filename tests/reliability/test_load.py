@@ -33,7 +33,7 @@ from otel_actuator import Actuator, Settings
 from otel_actuator.admin.lifecycle import url_resolver
 from otel_actuator.admin.registrar import Registrar
 from otel_actuator.core.http import Request
-from otel_actuator.logtail import LogTail
+from otel_actuator.sources.logs import LogTail
 from tests.support.fake_admin import FakeAdmin
 
 EXCHANGES_CAPACITY = 50

@@ -20,8 +20,8 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.trace import SpanKind
 
 from otel_actuator.bridge import ActuatorSpanExporter, ActuatorSpanProcessor, ExchangeRecorder
-from otel_actuator.core.sources import Exchange
 from otel_actuator.settings import Settings
+from otel_actuator.sources import Exchange
 
 ALL_HEADERS = [".*"]
 

@@ -16,8 +16,8 @@ from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
 from opentelemetry.sdk.trace import TracerProvider
 
 from otel_actuator.bridge import ActuatorLogExporter, ActuatorLogProcessor
-from otel_actuator.logtail import LogTail
 from otel_actuator.settings import Settings
+from otel_actuator.sources.logs import LogTail
 
 
 def _text(tail: LogTail) -> str:

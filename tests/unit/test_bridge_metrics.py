@@ -14,9 +14,9 @@ from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.view import View
 
 from otel_actuator.bridge import ActuatorMetricReader, Bridge
-from otel_actuator.core.sources import Meter
 from otel_actuator.endpoints.metrics import describe
 from otel_actuator.settings import Settings
+from otel_actuator.sources import Meter
 
 FRESH = Settings(metrics_cache_ttl=0)
 

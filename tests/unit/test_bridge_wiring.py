@@ -16,8 +16,8 @@ from opentelemetry.trace import SpanKind
 
 from otel_actuator.actuator import Actuator
 from otel_actuator.bridge import Bridge
-from otel_actuator.logtail import LogTail
 from otel_actuator.settings import Settings
+from otel_actuator.sources.logs import LogTail
 
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS = Settings(metrics_cache_ttl=0)

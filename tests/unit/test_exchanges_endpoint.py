@@ -13,10 +13,10 @@ from otel_actuator.actuator import Actuator
 from otel_actuator.core.dispatcher import Dispatcher
 from otel_actuator.core.http import Request, Response
 from otel_actuator.core.negotiation import V2_JSON, V3_JSON
-from otel_actuator.core.sources import Exchange
 from otel_actuator.endpoints import httpexchanges
 from otel_actuator.endpoints.httpexchanges import iso_duration
 from otel_actuator.settings import Settings
+from otel_actuator.sources import Exchange
 
 SETTINGS = Settings(exposure_include=("*",))
 SBA3_ACCEPT = f"{V3_JSON},{V2_JSON},application/vnd.spring-boot.actuator.v1+json,application/json"

@@ -15,7 +15,7 @@ from otel_actuator.core.endpoint import Endpoint, OperationContext, Result
 from otel_actuator.core.http import Request
 from otel_actuator.core.negotiation import V2_JSON, V3_JSON, ApiVersion
 from otel_actuator.endpoints import info
-from otel_actuator.infofiles import (
+from otel_actuator.endpoints.info.files import (
     InfoFileError,
     build_info,
     git_info,

@@ -8,10 +8,10 @@ import pytest
 from otel_actuator.actuator import Actuator
 from otel_actuator.core.dispatcher import Dispatcher
 from otel_actuator.core.http import Request, Response
-from otel_actuator.core.sources import LogSource
 from otel_actuator.endpoints import logfile
-from otel_actuator.logtail import LogTail
 from otel_actuator.settings import Settings
+from otel_actuator.sources import LogSource
+from otel_actuator.sources.logs import LogTail
 
 BASE = "http://127.0.0.1:8000/actuator"
 SBA_ACCEPT = "text/plain, */*"

@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from otel_actuator import logging_levels
 from otel_actuator.actuator import Actuator
 from otel_actuator.core.dispatcher import Dispatcher
 from otel_actuator.core.http import Request, Response
 from otel_actuator.core.negotiation import V2_JSON, V3_JSON
 from otel_actuator.endpoints import loggers
+from otel_actuator.endpoints.loggers import levels as logging_levels
 from otel_actuator.settings import Settings, SettingsError
 
 BASE = "http://127.0.0.1:8000/actuator"

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from otel_actuator.actuator import Actuator
-from otel_actuator.core.sources import LogSource
-from otel_actuator.logtail import FileLogSource, LogTail, LogTailHandler, install_log_tail
 from otel_actuator.settings import Settings
+from otel_actuator.sources import LogSource
+from otel_actuator.sources.logs import FileLogSource, LogTail, LogTailHandler, install_log_tail
 
 
 def _text(source: LogSource) -> str:

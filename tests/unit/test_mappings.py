@@ -12,9 +12,9 @@ from otel_actuator.core.dispatcher import Dispatcher
 from otel_actuator.core.endpoint import OperationContext, Result
 from otel_actuator.core.http import Request
 from otel_actuator.core.negotiation import V2_JSON, V3_JSON, ApiVersion
-from otel_actuator.core.sources import RouteMapping
 from otel_actuator.endpoints import mappings
 from otel_actuator.settings import Settings
+from otel_actuator.sources import RouteMapping
 
 ROUTES = [
     RouteMapping(

@@ -14,9 +14,9 @@ from otel_actuator.bridge import Bridge
 from otel_actuator.core.dispatcher import Dispatcher
 from otel_actuator.core.http import Request, Response
 from otel_actuator.core.negotiation import V2_JSON, V3_JSON
-from otel_actuator.core.sources import Meter
 from otel_actuator.endpoints import metrics
 from otel_actuator.settings import Settings
+from otel_actuator.sources import Meter
 
 SETTINGS = Settings(exposure_include=("*",), metrics_cache_ttl=0)
 SBA_ACCEPT = f"{V3_JSON},{V2_JSON},application/vnd.spring-boot.actuator.v1+json,application/json"

@@ -12,14 +12,14 @@ from typing import Any, Callable
 
 import pytest
 
-from otel_actuator import threads
 from otel_actuator.actuator import Actuator
 from otel_actuator.core.dispatcher import Dispatcher
 from otel_actuator.core.http import Request, Response
 from otel_actuator.core.negotiation import V2_JSON, V3_JSON
 from otel_actuator.endpoints import threaddump
+from otel_actuator.endpoints.threaddump import snapshot as threads
+from otel_actuator.endpoints.threaddump.snapshot import ThreadSnapshot
 from otel_actuator.settings import Settings
-from otel_actuator.threads import ThreadSnapshot
 
 BASE = "http://127.0.0.1:8000/actuator"
 JAVA_FIELDS = {

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from otel_actuator.core.endpoint import Endpoint, Operation, OperationContext, Result
-from otel_actuator.infofiles import InfoFileError, build_info, git_info
+from otel_actuator.endpoints.info.files import InfoFileError, build_info, git_info
 
 if TYPE_CHECKING:
     from otel_actuator.actuator import Actuator

@@ -6,7 +6,7 @@ running the caller) is a pseudo-thread named ``asyncio-task: <name>`` with an id
 up, kept for the task's life and never reused.
 
 A thread's state comes from the C call its innermost Python frame stands on (see
-``otel_actuator.callsite``); recognised calls appear as a top frame marked native:
+``otel_actuator.endpoints.threaddump.callsite``); recognised calls appear as a top frame marked native:
 
 * ``time.sleep`` -> TIMED_WAITING;
 * a lock's ``acquire`` (``threading``, ``multiprocessing``; ``with lock`` too), ``SimpleQueue.get`` and
@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from types import CodeType, FrameType
 from typing import Any, Optional
 
-from otel_actuator.callsite import MISSING, Call, call_at
+from otel_actuator.endpoints.threaddump.callsite import MISSING, Call, call_at
 
 RUNNABLE = "RUNNABLE"
 WAITING = "WAITING"

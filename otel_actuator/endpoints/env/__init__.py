@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Callable, Optional
 from otel_actuator.core.endpoint import Endpoint, Operation, OperationContext, Result
 from otel_actuator.core.errors import bad_request, not_found
 from otel_actuator.core.negotiation import ApiVersion
-from otel_actuator.pattern_guard import PatternTooComplex, compile_guarded
+from otel_actuator.endpoints.env.patterns import PatternTooComplex, compile_guarded
 from otel_actuator.sanitize import MASK, Sanitizer
 from otel_actuator.settings import PREFIX, Settings
 

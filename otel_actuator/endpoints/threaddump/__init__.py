@@ -2,7 +2,7 @@
 
 Java fields Python has no counterpart for get Java's "not measured" values: blockedTime/waitedTime -1,
 blockedCount/waitedCount 0, lockOwnerId -1, priority 5, no locked monitors or synchronizers. How ids,
-states and task pseudo-threads are derived is described in ``otel_actuator.threads``.
+states and task pseudo-threads are derived is described in ``otel_actuator.endpoints.threaddump.snapshot``.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import platform
 import sys
 from typing import TYPE_CHECKING, Any
 
-from otel_actuator import threads
 from otel_actuator.core.endpoint import Endpoint, Operation, OperationContext, Result
 from otel_actuator.core.negotiation import JSON_AND_TEXT, TEXT_PLAIN
+from otel_actuator.endpoints.threaddump import snapshot as threads
 
 if TYPE_CHECKING:
     from otel_actuator.actuator import Actuator

@@ -16,9 +16,9 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Optional
 
-from otel_actuator import logging_levels
 from otel_actuator.core.endpoint import Endpoint, Operation, OperationContext, Result
 from otel_actuator.core.errors import bad_request, not_found
+from otel_actuator.endpoints.loggers import levels as logging_levels
 from otel_actuator.settings import PREFIX, SettingsError
 
 if TYPE_CHECKING:
