@@ -1,43 +1,102 @@
 """Spring Boot Actuator endpoints for Python services, fed by OpenTelemetry, ready for Spring Boot Admin.
 
-The public API is what this module exports; framework helpers are imported only when first used, so
-installing the package without FastAPI or Flask costs nothing.
+Everything a user imports comes from here. Names are loaded on first use, so importing the package
+without FastAPI, Flask or the OpenTelemetry SDK's optional parts costs nothing:
+
+* mounting: :func:`mount_fastapi`, :func:`mount_flask`, :func:`serve_management` (any process);
+* configuration: :class:`Settings`, :class:`SettingsError`;
+* the actuator a mount returns: :class:`Actuator`, its :class:`Sources`, :class:`Sanitizer`;
+* your own OpenTelemetry providers: :class:`Bridge`;
+* health checks: :class:`HealthIndicator`, :class:`Health`, :class:`Status`, :class:`CompositeHealth`,
+  and the ready-made :class:`RedisHealthIndicator`, :class:`AsyncRedisHealthIndicator`,
+  :class:`SqlAlchemyHealthIndicator`, :class:`AsyncSqlAlchemyHealthIndicator`, :class:`DiskSpaceHealthIndicator`;
+* data for endpoints: :class:`RouteMapping` (mappings), :class:`Meter`, :class:`Exchange`;
+* what runs beside an actuator: :class:`Running` (``running(actuator).stop()``), :class:`ManagementServer`.
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
-from otel_actuator.actuator import Actuator
 from otel_actuator.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
+    from otel_actuator.actuator import Actuator
+    from otel_actuator.boot import Running, running, serve_management
+    from otel_actuator.bridge import Bridge
+    from otel_actuator.health import (
+        AsyncRedisHealthIndicator,
+        AsyncSqlAlchemyHealthIndicator,
+        CompositeHealth,
+        DiskSpaceHealthIndicator,
+        Health,
+        HealthIndicator,
+        RedisHealthIndicator,
+        SqlAlchemyHealthIndicator,
+        Status,
+    )
+    from otel_actuator.sanitize import Sanitizer
+    from otel_actuator.sources import Exchange, Meter, RouteMapping, Sources
     from otel_actuator.web.fastapi import mount_fastapi
     from otel_actuator.web.flask import mount_flask
-    from otel_actuator.web.server import ManagementServer, serve_management
+    from otel_actuator.web.server import ManagementServer
+
+_LAZY = {
+    "Actuator": "otel_actuator.actuator",
+    "Running": "otel_actuator.boot",
+    "running": "otel_actuator.boot",
+    "serve_management": "otel_actuator.boot",
+    "Bridge": "otel_actuator.bridge",
+    "AsyncRedisHealthIndicator": "otel_actuator.health",
+    "AsyncSqlAlchemyHealthIndicator": "otel_actuator.health",
+    "CompositeHealth": "otel_actuator.health",
+    "DiskSpaceHealthIndicator": "otel_actuator.health",
+    "Health": "otel_actuator.health",
+    "HealthIndicator": "otel_actuator.health",
+    "RedisHealthIndicator": "otel_actuator.health",
+    "SqlAlchemyHealthIndicator": "otel_actuator.health",
+    "Status": "otel_actuator.health",
+    "Sanitizer": "otel_actuator.sanitize",
+    "Exchange": "otel_actuator.sources",
+    "Meter": "otel_actuator.sources",
+    "RouteMapping": "otel_actuator.sources",
+    "Sources": "otel_actuator.sources",
+    "mount_fastapi": "otel_actuator.web.fastapi",
+    "mount_flask": "otel_actuator.web.flask",
+    "ManagementServer": "otel_actuator.web.server",
+}
 
 __all__ = [
     "Actuator",
+    "AsyncRedisHealthIndicator",
+    "AsyncSqlAlchemyHealthIndicator",
+    "Bridge",
+    "CompositeHealth",
+    "DiskSpaceHealthIndicator",
+    "Exchange",
+    "Health",
+    "HealthIndicator",
     "ManagementServer",
+    "Meter",
+    "RedisHealthIndicator",
+    "RouteMapping",
+    "Running",
+    "Sanitizer",
     "Settings",
     "SettingsError",
+    "Sources",
+    "SqlAlchemyHealthIndicator",
+    "Status",
     "mount_fastapi",
     "mount_flask",
+    "running",
     "serve_management",
 ]
-
-_LAZY = {
-    "mount_fastapi": "otel_actuator.web.fastapi",
-    "mount_flask": "otel_actuator.web.flask",
-    "serve_management": "otel_actuator.web.server",
-    "ManagementServer": "otel_actuator.web.server",
-}
 
 
 def __getattr__(name: str) -> Any:
     module_name = _LAZY.get(name)
     if module_name is None:
         raise AttributeError(f"module 'otel_actuator' has no attribute {name!r}")
-    import importlib
-
     return getattr(importlib.import_module(module_name), name)

@@ -1,89 +1,132 @@
-"""The Actuator: settings, data sources and endpoints of one application, framework-free."""
+"""The Actuator: one application's settings, sources, health registry and endpoints, framework-free.
+
+A thin facade for users: the mount helpers return it, so ``actuator.health.register(...)``,
+``actuator.add_info_contributor(...)`` and ``actuator.sources`` are one attribute away. What runs
+beside it (management server, registrars) belongs to :mod:`otel_actuator.boot`, not to this object.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from collections.abc import Mapping
+from typing import Any, Callable, Optional
 
-from otel_actuator.core.endpoint import Endpoint
+from otel_actuator.core.dispatcher import Dispatcher
+from otel_actuator.endpoints.registry import create_endpoints
+from otel_actuator.health.registry import HealthRegistry
 from otel_actuator.sanitize import Sanitizer
 from otel_actuator.settings import Settings
 from otel_actuator.sources import (
     ExchangeSource,
-    InfoContributor,
     LogSource,
     MappingsProvider,
     MeterSource,
     PrometheusSource,
-    PropertySource,
+    Sources,
 )
-
-if TYPE_CHECKING:
-    from otel_actuator.admin.registrar import Registrar
-    from otel_actuator.core.dispatcher import Dispatcher
-    from otel_actuator.health.registry import HealthRegistry
-    from otel_actuator.web.server import ManagementServer
 
 _logger = logging.getLogger("otel_actuator")
 
 
 class Actuator:
-    """Holds what the endpoints read. Sources may be attached after construction (the bridge does).
+    """Settings, the :class:`~otel_actuator.sources.Sources` the endpoints read, health and the dispatcher.
 
-    ``shutdown_hook`` is called (after the response is sent) by an enabled shutdown endpoint.
-    ``sanitizer`` masks secrets in env and info; replace it to add keys or a hook.
+    ``sanitizer`` masks secrets in env, info and health details; replace it before the first request to
+    add keys or a hook. The source attributes (``meters``, ``exchanges`` ...) are shortcuts to ``sources``.
     """
 
     def __init__(
         self,
         settings: Optional[Settings] = None,
         *,
+        sources: Optional[Sources] = None,
         meters: Optional[MeterSource] = None,
         prometheus: Optional[PrometheusSource] = None,
         exchanges: Optional[ExchangeSource] = None,
         logs: Optional[LogSource] = None,
         resource_attributes: Optional[Mapping[str, Any]] = None,
     ) -> None:
-        from otel_actuator.health.registry import HealthRegistry
-
         self.settings = settings or Settings.from_env()
-        self.health: HealthRegistry = HealthRegistry(self.settings)
-        self.meters = meters
-        self.prometheus = prometheus
-        self.exchanges = exchanges
-        self.logs = logs
-        self.resource_attributes: dict[str, Any] = dict(resource_attributes or {})
-        self.info_contributors: list[InfoContributor] = []
-        self.property_sources: list[PropertySource] = []
-        self.mappings_provider: Optional[MappingsProvider] = None
-        self.shutdown_hook: Optional[Callable[[], None]] = None
+        self.sources = sources or Sources()
+        for name, value in (("meters", meters), ("prometheus", prometheus), ("exchanges", exchanges), ("logs", logs)):
+            if value is not None:
+                setattr(self.sources, name, value)
+        self.sources.resource_attributes.update(resource_attributes or {})
+        self.health = HealthRegistry(self.settings)
         self.sanitizer = Sanitizer(self.settings.sanitize_keys)
         self._dispatcher: Optional[Dispatcher] = None
-        #: Set by :func:`otel_actuator.web.common.monitor` when settings ask for them.
-        self.management_server: Optional[ManagementServer] = None
-        self.registrar: Optional[Registrar] = None
 
-    def add_info_contributor(self, contributor: InfoContributor) -> None:
-        self.info_contributors.append(contributor)
+    # Shortcuts to the sources, for code written against the first releases.
+    @property
+    def meters(self) -> Optional[MeterSource]:
+        return self.sources.meters
+
+    @meters.setter
+    def meters(self, value: Optional[MeterSource]) -> None:
+        self.sources.meters = value
+
+    @property
+    def prometheus(self) -> Optional[PrometheusSource]:
+        return self.sources.prometheus
+
+    @prometheus.setter
+    def prometheus(self, value: Optional[PrometheusSource]) -> None:
+        self.sources.prometheus = value
+
+    @property
+    def exchanges(self) -> Optional[ExchangeSource]:
+        return self.sources.exchanges
+
+    @exchanges.setter
+    def exchanges(self, value: Optional[ExchangeSource]) -> None:
+        self.sources.exchanges = value
+
+    @property
+    def logs(self) -> Optional[LogSource]:
+        return self.sources.logs
+
+    @logs.setter
+    def logs(self, value: Optional[LogSource]) -> None:
+        self.sources.logs = value
+
+    @property
+    def mappings_provider(self) -> Optional[MappingsProvider]:
+        return self.sources.mappings
+
+    @mappings_provider.setter
+    def mappings_provider(self, value: Optional[MappingsProvider]) -> None:
+        self.sources.mappings = value
+
+    @property
+    def shutdown_hook(self) -> Optional[Callable[[], None]]:
+        return self.sources.shutdown_hook
+
+    @shutdown_hook.setter
+    def shutdown_hook(self, value: Optional[Callable[[], None]]) -> None:
+        self.sources.shutdown_hook = value
+
+    @property
+    def resource_attributes(self) -> dict[str, Any]:
+        return self.sources.resource_attributes
+
+    def add_info_contributor(self, contributor: Callable[[], Mapping[str, Any]]) -> None:
+        """Merge what ``contributor()`` returns into every info answer."""
+        self.sources.info_contributors.append(contributor)
 
     def add_property_source(self, name: str, properties: Callable[[], Mapping[str, Any]]) -> None:
-        self.property_sources.append((name, properties))
+        """Show ``properties()`` as one more property source of env, after the built-in ones."""
+        self.sources.property_sources.append((name, properties))
 
     @property
     def dispatcher(self) -> Dispatcher:
+        """Routes requests to the endpoints; built on first use, which logs what is exposed."""
         if self._dispatcher is None:
-            from otel_actuator.core.dispatcher import Dispatcher
-            from otel_actuator.endpoints.registry import create_endpoints
-
-            self._dispatcher = Dispatcher(self.settings, create_endpoints(self))
+            endpoints = create_endpoints(self.settings, self.sources, self.health, self.sanitizer)
+            self._dispatcher = Dispatcher(self.settings.http_policy(), endpoints)
             self._log_exposure(self._dispatcher.exposed_ids())
         return self._dispatcher
 
-    def endpoints(self) -> Sequence[Endpoint]:
-        return self.dispatcher.endpoints
-
-    def _log_exposure(self, exposed: Sequence[str]) -> None:
+    def _log_exposure(self, exposed: list[str]) -> None:
         _logger.info(
             "Exposing %d endpoint(s) beneath base path '%s': %s. Set OTEL_ACTUATOR_EXPOSURE_INCLUDE "
             "(e.g. '*' or 'health,info,metrics') to expose more.",

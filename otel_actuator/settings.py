@@ -10,25 +10,67 @@ import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Optional, Union, get_args, get_origin, get_type_hints
+from typing import Any, Callable, Optional, Union, get_args, get_origin, get_type_hints
+
+from otel_actuator.core.policy import SHOW_ALWAYS, SHOW_CHOICES, SHOW_NEVER, SHOW_WHEN_AUTHORIZED, HttpPolicy
 
 PREFIX = "OTEL_ACTUATOR_"
 
-SHOW_NEVER = "never"
-SHOW_WHEN_AUTHORIZED = "when-authorized"
-SHOW_ALWAYS = "always"
-SHOW_CHOICES = (SHOW_NEVER, SHOW_WHEN_AUTHORIZED, SHOW_ALWAYS)
+__all__ = ["PREFIX", "SHOW_ALWAYS", "SHOW_CHOICES", "SHOW_NEVER", "SHOW_WHEN_AUTHORIZED", "Settings", "SettingsError"]
 
 
 class SettingsError(ValueError):
     """A setting has a value that cannot be used; the message names the variable."""
 
 
-def _setting(default: Any, doc: str, *, choices: tuple[str, ...] = ()) -> Any:
-    meta = {"doc": doc, "choices": choices}
-    if isinstance(default, (list, dict, set)):
+def _setting(
+    default: Any,
+    doc: str,
+    *,
+    choices: tuple[str, ...] = (),
+    minimum: Optional[float] = None,
+    above: Optional[float] = None,
+    maximum: Optional[float] = None,
+    parse: Optional[Callable[[str], Any]] = None,
+) -> Any:
+    """A field with its one-line doc and the checks its value must pass.
+
+    ``minimum``/``maximum`` are inclusive bounds, ``above`` an exclusive lower bound; ``parse`` turns the
+    environment variable's text into the field's type (and raises ValueError on malformed text).
+    """
+    meta = {"doc": doc, "choices": choices, "minimum": minimum, "above": above, "maximum": maximum, "parse": parse}
+    if isinstance(default, (list, set)):
         raise TypeError("use tuples for sequence defaults")
+    if isinstance(default, dict):
+        frozen = dict(default)
+        return field(default_factory=lambda: dict(frozen), metadata=meta)
     return field(default=default, metadata=meta)
+
+
+def parse_groups(raw: str) -> dict[str, tuple[str, ...]]:
+    """``name=a+b,other=c`` -> {"name": ("a", "b"), "other": ("c",)}; a group may be empty (``name=``)."""
+    groups: dict[str, tuple[str, ...]] = {}
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        name, sep, members = item.partition("=")
+        if not sep or not name.strip():
+            raise ValueError(f"item {item!r}: expected name=member+member")
+        groups[name.strip()] = tuple(m.strip() for m in members.split("+") if m.strip())
+    return groups
+
+
+def parse_pairs(raw: str) -> dict[str, str]:
+    """``key=value,key2=value2`` -> {"key": "value", "key2": "value2"}."""
+    pairs: dict[str, str] = {}
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"item {item!r}: expected key=value")
+        pairs[key.strip()] = value.strip()
+    return pairs
 
 
 @dataclass(frozen=True)
@@ -47,19 +89,23 @@ class Settings:
     forwarded_headers: bool = _setting(
         False, "Build absolute links from X-Forwarded-Proto/Host/Port/Prefix (only behind a trusted proxy)."
     )
-    max_body_bytes: int = _setting(65536, "Largest request body accepted by write operations; larger bodies get 413.")
+    max_body_bytes: int = _setting(
+        65536, "Largest request body accepted by write operations; larger bodies get 413.", minimum=0
+    )
     cors_allowed_origins: tuple[str, ...] = _setting(
         (), "Origins allowed by CORS (comma list); CORS is off when empty."
     )
 
     health_show_details: str = _setting(SHOW_NEVER, "Who sees health components and details.", choices=SHOW_CHOICES)
-    health_timeout: float = _setting(2.0, "Seconds each health check may take before its component is DOWN.")
+    health_timeout: float = _setting(2.0, "Seconds each health check may take before its component is DOWN.", above=0)
     health_cache_ttl: float = _setting(
-        0.0, "Seconds a health result is reused before checks run again (0 = never cached)."
+        0.0, "Seconds a health result is reused before checks run again (0 = never cached).", minimum=0
     )
-    health_groups: tuple[str, ...] = _setting((), "Extra health groups as name=component+component (comma list).")
+    health_groups: Mapping[str, tuple[str, ...]] = _setting(
+        {}, "Extra health groups as name=component+component (comma list).", parse=parse_groups
+    )
     health_disk_path: str = _setting(".", "Path whose file system the diskSpace indicator watches.")
-    health_disk_threshold: int = _setting(10485760, "Free bytes below which diskSpace is DOWN.")
+    health_disk_threshold: int = _setting(10485760, "Free bytes below which diskSpace is DOWN.", minimum=0)
 
     env_show_values: str = _setting(SHOW_NEVER, "Who sees values in the env endpoint.", choices=SHOW_CHOICES)
     sanitize_keys: tuple[str, ...] = _setting((), "Extra key fragments whose values are always masked (comma list).")
@@ -67,7 +113,7 @@ class Settings:
     logfile_path: Optional[str] = _setting(
         None, "Log file served by the logfile endpoint (an in-memory tail is used when unset)."
     )
-    logfile_max_bytes: int = _setting(1048576, "Bytes kept by the in-memory log tail.")
+    logfile_max_bytes: int = _setting(1048576, "Bytes kept by the in-memory log tail.", above=0)
     logfile_pattern: str = _setting(
         "%(asctime)s %(levelname)5s %(process)d --- [%(threadName)s] %(name)s : %(message)s",
         "Python logging format of lines written to the in-memory log tail.",
@@ -83,10 +129,12 @@ class Settings:
 
     shutdown_enabled: bool = _setting(False, "Allow POST /shutdown to stop the process gracefully.")
 
-    port: Optional[int] = _setting(None, "Serve the actuator on its own port (standalone management server).")
+    port: Optional[int] = _setting(
+        None, "Serve the actuator on its own port (standalone management server).", minimum=0, maximum=65535
+    )
     host: str = _setting("127.0.0.1", "Address the standalone management server binds to.")
 
-    exchanges_capacity: int = _setting(100, "HTTP exchanges kept for httpexchanges/httptrace.")
+    exchanges_capacity: int = _setting(100, "HTTP exchanges kept for httpexchanges/httptrace.", minimum=0)
     exchanges_include_actuator: bool = _setting(False, "Record requests to the actuator itself as exchanges.")
     exchanges_redact_headers: tuple[str, ...] = _setting(
         (), "Extra header names whose values are redacted in exchanges."
@@ -95,28 +143,35 @@ class Settings:
     metrics_jvm_aliases: bool = _setting(
         True, "Publish Python runtime values under jvm.* names so SBA draws its panels."
     )
-    metrics_max_series: int = _setting(1000, "Tag combinations kept per meter; the rest fold into one overflow series.")
+    metrics_max_series: int = _setting(
+        1000, "Tag combinations kept per meter; the rest fold into one overflow series.", minimum=1
+    )
 
     admin_url: tuple[str, ...] = _setting((), "Spring Boot Admin base URLs to register with (comma list).")
     admin_username: Optional[str] = _setting(None, "HTTP Basic user for Spring Boot Admin.")
     admin_password: Optional[str] = _setting(None, "HTTP Basic password for Spring Boot Admin.")
-    admin_interval: float = _setting(10.0, "Seconds between registrations.")
+    admin_interval: float = _setting(10.0, "Seconds between registrations.", above=0)
     admin_register_once: bool = _setting(True, "Register with the first admin URL that answers (false: with all).")
     admin_service_url: Optional[str] = _setting(None, "serviceUrl sent to SBA (discovered from the server when unset).")
     admin_management_url: Optional[str] = _setting(None, "managementUrl sent to SBA (discovered when unset).")
     admin_health_url: Optional[str] = _setting(None, "healthUrl sent to SBA (managementUrl + /health when unset).")
     admin_prefer_ip: bool = _setting(False, "Advertise the host's IP address instead of its name.")
-    admin_tags: tuple[str, ...] = _setting((), "Tags shown by SBA as key=value (comma list).")
-    admin_timeout: float = _setting(5.0, "Connect and read timeout, in seconds, of calls to SBA.")
+    admin_tags: Mapping[str, str] = _setting({}, "Tags shown by SBA as key=value (comma list).", parse=parse_pairs)
+    admin_timeout: float = _setting(5.0, "Connect and read timeout, in seconds, of calls to SBA.", above=0)
 
     # OpenTelemetry bridge: metrics collection
     metrics_cache_ttl: float = _setting(
-        1.0, "Seconds one metrics collection is reused by metrics/prometheus requests (0 = collect on each)."
+        1.0, "Seconds one metrics collection is reused by metrics/prometheus requests (0 = collect on each).", minimum=0
+    )
+    metrics_collect_pause_gc: bool = _setting(
+        True, "Pause the cyclic GC while metrics are collected: temporaries promoted to gen 2 trigger full collections."
     )
 
     # loggers endpoint
-    logger_groups: tuple[str, ...] = _setting(
-        (), "Logger groups whose level is set together via /loggers/{group}, as name=logger+logger (comma list)."
+    logger_groups: Mapping[str, tuple[str, ...]] = _setting(
+        {},
+        "Logger groups whose level is set together via /loggers/{group}, as name=logger+logger (comma list).",
+        parse=parse_groups,
     )
 
     # health endpoint: status aggregation
@@ -124,6 +179,26 @@ class Settings:
         ("DOWN", "OUT_OF_SERVICE", "UP", "UNKNOWN"),
         "Health statuses, most severe first (comma list); statuses not listed are left out of aggregation.",
     )
+
+    # Spring Boot Admin metadata: how SBA's UI groups, links and shows the instance
+    admin_group: Optional[str] = _setting(None, "Group SBA's application list shows the instance under.")
+    admin_hide_url: bool = _setting(False, "Hide the service URL in SBA's UI.")
+    admin_disable_url: bool = _setting(False, "Show the service URL in SBA's UI as text, not as a link.")
+    admin_sidebar_links: tuple[str, ...] = _setting(
+        (), "Links in the instance's sidebar in SBA, as label=url (comma list)."
+    )
+    admin_service_path: Optional[str] = _setting(
+        None, "Path of the service under its host and port, for SBA servers that discover it (e.g. through Eureka)."
+    )
+
+    # Eureka registration
+    eureka_url: tuple[str, ...] = _setting(
+        (), "Eureka service URLs to register with, tried in turn (comma list, e.g. http://host:8761/eureka)."
+    )
+    eureka_interval: float = _setting(30.0, "Seconds between heartbeats (and health status checks) sent to Eureka.")
+    eureka_username: Optional[str] = _setting(None, "HTTP Basic user for Eureka.")
+    eureka_password: Optional[str] = _setting(None, "HTTP Basic password for Eureka.")
+    eureka_timeout: float = _setting(5.0, "Connect and read timeout, in seconds, of calls to Eureka.")
 
     @classmethod
     def env_names(cls) -> dict[str, str]:
@@ -140,34 +215,70 @@ class Settings:
             name = PREFIX + f.name.upper()
             raw = env.get(name)
             if raw is not None and raw.strip() != "":
-                values[f.name] = _parse(name, raw.strip(), hints[f.name])
+                values[f.name] = _parse(name, raw.strip(), hints[f.name], f.metadata.get("parse"))
         values.update(overrides)
         return cls(**values)
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
-            choices = f.metadata.get("choices") or ()
-            value = getattr(self, f.name)
-            if choices and value not in choices:
-                raise SettingsError(f"{PREFIX}{f.name.upper()}={value!r}: expected one of {', '.join(choices)}")
+            _check(PREFIX + f.name.upper(), getattr(self, f.name), f.metadata)
         if not self.base_path.startswith("/"):
             raise SettingsError(f"{PREFIX}BASE_PATH must start with '/', got {self.base_path!r}")
         if (self.username is None) != (self.password is None):
             raise SettingsError(f"{PREFIX}USERNAME and {PREFIX}PASSWORD must be set together")
         object.__setattr__(self, "base_path", self.base_path.rstrip("/") or "/")
+        for group, members in self.health_groups.items():
+            if "/" in group or any("/" in member for member in members):
+                raise SettingsError(f"{PREFIX}HEALTH_GROUPS group {group!r}: no '/' in group or component names")
+        for group, members in self.logger_groups.items():
+            if not members:
+                raise SettingsError(f"{PREFIX}LOGGER_GROUPS group {group!r}: name at least one logger")
 
     @property
     def auth_enabled(self) -> bool:
         return self.username is not None
+
+    def http_policy(self) -> HttpPolicy:
+        """The part of the settings the HTTP core reads."""
+        return HttpPolicy(
+            base_path=self.base_path,
+            exposure_include=self.exposure_include,
+            exposure_exclude=self.exposure_exclude,
+            username=self.username,
+            password=self.password,
+            max_body_bytes=self.max_body_bytes,
+            cors_allowed_origins=self.cors_allowed_origins,
+            forwarded_headers=self.forwarded_headers,
+        )
 
     @property
     def service_name(self) -> str:
         return self.app_name or os.environ.get("OTEL_SERVICE_NAME") or "python-application"
 
 
-def _parse(name: str, raw: str, hint: Any) -> Any:
+def _check(name: str, value: Any, meta: Mapping[str, Any]) -> None:
+    """One field's value against its choices and bounds; the error names the variable."""
+    choices = meta.get("choices") or ()
+    if choices and value not in choices:
+        raise SettingsError(f"{name}={value!r}: expected one of {', '.join(choices)}")
+    if value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
+        return
+    if value != value:  # NaN passes every comparison below
+        raise SettingsError(f"{name}={value!r}: expected a number")
+    minimum, above, maximum = meta.get("minimum"), meta.get("above"), meta.get("maximum")
+    if minimum is not None and value < minimum:
+        raise SettingsError(f"{name}={value!r}: must be at least {minimum:g}")
+    if above is not None and value <= above:
+        raise SettingsError(f"{name}={value!r}: must be more than {above:g}")
+    if maximum is not None and value > maximum:
+        raise SettingsError(f"{name}={value!r}: must be at most {maximum:g}")
+
+
+def _parse(name: str, raw: str, hint: Any, parse: Optional[Callable[[str], Any]] = None) -> Any:
     target = _unwrap_optional(hint)
     try:
+        if parse is not None:
+            return parse(raw)
         if target is bool:
             lowered = raw.lower()
             if lowered in ("1", "true", "yes", "on"):

@@ -6,6 +6,8 @@ Usage: python scripts/configuration_reference.py > docs/configuration.md
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
+from typing import Any
 
 from otel_actuator.settings import PREFIX, Settings
 
@@ -15,9 +17,23 @@ def _default(value: object) -> str:
         return "(unset)"
     if isinstance(value, tuple):
         return ",".join(value) if value else "(empty)"
+    if isinstance(value, dict):
+        return ",".join(f"{k}={'+'.join(v) if isinstance(v, tuple) else v}" for k, v in value.items()) or "(empty)"
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value).replace("|", "\\|")
+
+
+def _bounds(meta: Mapping[str, Any]) -> str:
+    """The checked range, as a short sentence (a value outside it fails at start-up)."""
+    parts = []
+    if meta.get("minimum") is not None:
+        parts.append(f"at least {meta['minimum']:g}")
+    if meta.get("above") is not None:
+        parts.append(f"more than {meta['above']:g}")
+    if meta.get("maximum") is not None:
+        parts.append(f"at most {meta['maximum']:g}")
+    return f" Must be {' and '.join(parts)}." if parts else ""
 
 
 def render() -> str:
@@ -33,8 +49,9 @@ def render() -> str:
     ]
     for f in dataclasses.fields(Settings):
         choices = f.metadata.get("choices") or ()
-        doc = f.metadata["doc"] + (f" One of: {', '.join(choices)}." if choices else "")
-        lines.append(f"| `{PREFIX}{f.name.upper()}` | `{_default(f.default)}` | {doc} |")
+        doc = f.metadata["doc"] + (f" One of: {', '.join(choices)}." if choices else "") + _bounds(f.metadata)
+        default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+        lines.append(f"| `{PREFIX}{f.name.upper()}` | `{_default(default)}` | {doc} |")
     return "\n".join(lines) + "\n"
 
 

@@ -9,6 +9,9 @@ import stat
 from dataclasses import dataclass
 from typing import Optional
 
+from otel_actuator.admin.payload import InstanceUrls, UrlResolver
+from otel_actuator.settings import Settings
+
 _WILDCARDS = ("0.0.0.0", "::", "")
 
 
@@ -164,3 +167,35 @@ def _workers_option(args: list[str]) -> Optional[int]:
         if value is not None and value.isdigit():
             return int(value)
     return None
+
+
+def url_resolver(settings: Settings, management_url: Optional[str] = None) -> UrlResolver:
+    """Settings first; otherwise the socket the application listens on, once it does.
+
+    ``management_url`` is the standalone management server's actuator URL when one serves this process.
+    """
+
+    def resolve() -> Optional[InstanceUrls]:
+        service_url = settings.admin_service_url
+        if service_url is None:
+            excluded = {management_port(management_url)} if management_url else set()
+            candidates = [e for e in listening_endpoints() if e.port not in excluded]
+            if candidates:
+                service_url = http_url(candidates[0], prefer_ip=settings.admin_prefer_ip)
+            elif management_url:
+                # A process without a web server of its own: the management server is the service.
+                service_url = management_url[: len(management_url) - len(settings.base_path)]
+            else:
+                return None
+        if not service_url.endswith("/"):
+            service_url += "/"
+        manage = settings.admin_management_url or management_url or service_url.rstrip("/") + settings.base_path
+        health = settings.admin_health_url or manage.rstrip("/") + "/health"
+        return InstanceUrls(service_url=service_url, management_url=manage.rstrip("/"), health_url=health)
+
+    return resolve
+
+
+def management_port(url: str) -> int:
+    authority = url.split("://", 1)[-1].split("/", 1)[0]
+    return int(authority.rsplit(":", 1)[1])

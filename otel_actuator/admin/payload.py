@@ -7,7 +7,7 @@ import os
 import platform
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from otel_actuator.settings import Settings
 
@@ -18,6 +18,9 @@ class InstanceUrls:
     management_url: str
     health_url: str
 
+
+#: Called before each registration attempt: the URLs to advertise, or None while the server is not listening yet.
+UrlResolver = Callable[[], Optional[InstanceUrls]]
 
 STARTUP = _dt.datetime.now().astimezone().isoformat()
 
@@ -44,20 +47,46 @@ def registration(
     environment = resource.get("deployment.environment.name") or resource.get("deployment.environment")
     if environment:
         metadata["tags.environment"] = str(environment)
-    for item in settings.admin_tags:
-        key, sep, value = item.partition("=")
-        if sep and key.strip():
-            metadata[f"tags.{key.strip()}"] = value.strip()
+    for key, value in settings.admin_tags.items():
+        metadata[f"tags.{key}"] = value
     if settings.username is not None and settings.password is not None:
         metadata["user.name"] = settings.username
         metadata["user.password"] = settings.password
+    metadata.update(ui_metadata(settings))
     for key, value in (extra_metadata or {}).items():
         metadata[str(key)] = "" if value is None else str(value)
-    name = settings.app_name or resource.get("service.name") or settings.service_name
     return {
-        "name": str(name),
+        "name": application_name(settings, resource),
         "managementUrl": urls.management_url,
         "healthUrl": urls.health_url,
         "serviceUrl": urls.service_url,
         "metadata": metadata,
     }
+
+
+def application_name(settings: Settings, resource_attributes: Optional[Mapping[str, Any]] = None) -> str:
+    """The name instances of one service share: settings, else the OTel resource's service.name."""
+    resource = resource_attributes or {}
+    return str(settings.app_name or resource.get("service.name") or settings.service_name)
+
+
+def ui_metadata(settings: Settings) -> dict[str, str]:
+    """The metadata keys SBA's UI reads to group the instance, show its URL and add sidebar links."""
+    metadata: dict[str, str] = {}
+    if settings.admin_group:
+        metadata["group"] = settings.admin_group
+    if settings.admin_hide_url:
+        metadata["hide-url"] = "true"
+    if settings.admin_disable_url:
+        metadata["disable-url"] = "true"
+    if settings.admin_service_path:
+        metadata["service-path"] = settings.admin_service_path
+    index = 0
+    for item in settings.admin_sidebar_links:
+        label, _, url = (part.strip() for part in item.partition("="))
+        if label and url:
+            # SBA renders the label as HTML and opens the URL from the instance's sidebar.
+            metadata[f"sidebar.links.{index}.label"] = label
+            metadata[f"sidebar.links.{index}.url"] = url
+            index += 1
+    return metadata

@@ -19,16 +19,15 @@ import ssl
 import threading
 import weakref
 from collections.abc import Mapping
-from typing import Any, Callable, Optional, Union
+from contextlib import AbstractContextManager, nullcontext
+from typing import Any, Optional, Union
 
 import httpx
 
-from otel_actuator.admin.payload import InstanceUrls, registration
+from otel_actuator.admin.payload import InstanceUrls, UrlResolver, registration
 from otel_actuator.settings import Settings
 
 _logger = logging.getLogger("otel_actuator.admin")
-
-UrlResolver = Callable[[], Optional[InstanceUrls]]
 
 #: Every registrar of this process, so that a forked child can disown them.
 _registrars: weakref.WeakSet[Registrar] = weakref.WeakSet()
@@ -214,15 +213,15 @@ if hasattr(os, "register_at_fork"):  # not on Windows, which cannot fork
     os.register_at_fork(after_in_child=_disown_after_fork)
 
 
-class _untraced:
-    """Keep our calls to SBA out of the application's traces when httpx is instrumented."""
+def _untraced() -> AbstractContextManager[None]:
+    """Keep our calls to SBA out of the application's traces when httpx is instrumented.
 
-    def __enter__(self) -> None:
-        from opentelemetry import context
-
-        self._token = context.attach(context.set_value(context._SUPPRESS_INSTRUMENTATION_KEY, True))
-
-    def __exit__(self, *exc: object) -> None:
-        from opentelemetry import context
-
-        context.detach(self._token)
+    Instrumentations skip their work under ``suppress_instrumentation()``; it ships with
+    ``opentelemetry-instrumentation``, which every instrumentation depends on, so without that package
+    there is nothing to suppress.
+    """
+    try:
+        from opentelemetry.instrumentation.utils import suppress_instrumentation
+    except ImportError:
+        return nullcontext()
+    return suppress_instrumentation()

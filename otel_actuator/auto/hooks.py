@@ -13,13 +13,14 @@ from __future__ import annotations
 import logging
 import os
 import signal
-import sys
 import threading
 from types import FrameType
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Optional
+
+from otel_actuator.auto import sdk_patches
 
 if TYPE_CHECKING:
-    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 
     from otel_actuator.bridge import Bridge
 
@@ -51,9 +52,11 @@ def post_instrument() -> None:
     if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
         signal.signal(signal.SIGTERM, _exit_cleanly)
     try:
+        from opentelemetry import metrics
+
         wire_global_providers()
         skip_asgi_internal_spans()
-        skip_unread_exemplars()
+        skip_unread_exemplars(metrics.get_meter_provider())
     except Exception:
         _logger.exception("otel-actuator could not attach to the OpenTelemetry providers")
 
@@ -95,14 +98,14 @@ def record_spans_synchronously(tracer_provider: TracerProvider, bridge: Bridge) 
     queued span outlives two garbage collections, which makes the cyclic collector's full collections
     (tens of milliseconds on a large heap, the whole process paused) several times more frequent. The
     recorder only filters the span and keeps a reference, which is cheaper than queueing it. The SDK has
-    no public way to remove a processor, so the batch processor is swapped for the bridge's processor in
-    the provider's (private) processor tuple; where that tuple is not found, the batch processor stays.
+    no public way to remove a processor, so the batch processor is swapped for the bridge's processor
+    (see ``sdk_patches``); where that cannot be done, the batch processor stays.
     """
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
     from otel_actuator.bridge import ActuatorSpanExporter
 
-    def ours(processor: object) -> bool:
+    def ours(processor: SpanProcessor) -> bool:
         exporter = getattr(processor, "span_exporter", None)
         return (
             isinstance(processor, BatchSpanProcessor)
@@ -110,19 +113,7 @@ def record_spans_synchronously(tracer_provider: TracerProvider, bridge: Bridge) 
             and exporter.recorder is bridge.recorder
         )
 
-    multi: Any = getattr(tracer_provider, "_active_span_processor", None)
-    lock = getattr(multi, "_lock", None)
-    if lock is None or not isinstance(getattr(multi, "_span_processors", None), tuple):
-        return
-    with lock:
-        processors: tuple[Any, ...] = multi._span_processors
-        batch = [p for p in processors if ours(p)]
-        if not batch:
-            return
-        kept = [p for p in processors if not ours(p)]
-        kept.insert(processors.index(batch[0]), bridge.span_processor)
-        multi._span_processors = tuple(kept)
-    for processor in batch:
+    for processor in sdk_patches.replace_span_processors(tracer_provider, ours, bridge.span_processor):
         processor.shutdown()  # stops its worker thread, after exporting anything already queued
 
 
@@ -135,33 +126,25 @@ def skip_asgi_internal_spans() -> None:
     app it instruments, and the apps are created after this hook. Traces exported elsewhere as well
     (``OTEL_TRACES_EXPORTER=otlp,actuator``) keep them, as do explicit ``exclude_spans`` arguments.
     """
-    if not _only_actuator_exports("OTEL_TRACES_EXPORTER"):
-        return
-    module = sys.modules.get("opentelemetry.instrumentation.fastapi")  # imported only if its instrumentor ran
-    instrumented_class = getattr(module, "_InstrumentedFastAPI", None)
-    kwargs = getattr(instrumented_class, "_instrument_kwargs", None)
-    if isinstance(kwargs, dict) and "exclude_spans" not in kwargs:
-        instrumented_class._instrument_kwargs = {**kwargs, "exclude_spans": ["receive", "send"]}  # type: ignore[union-attr]
+    if _only_actuator_exports("OTEL_TRACES_EXPORTER"):
+        sdk_patches.set_fastapi_instrument_default("exclude_spans", ["receive", "send"])
 
 
-def skip_unread_exemplars() -> None:
+def skip_unread_exemplars(meter_provider: object) -> None:
     """Spare histogram measurements the exemplar sampling that only other exporters would read.
 
     Under the default ``trace_based`` filter every measurement taken inside a sampled span (each request's
     duration and sizes, under zero code) offers an exemplar to a reservoir, about 2 % of a request's cost.
     The actuator's reader and its Prometheus page show no exemplars. So when the actuator is the only
-    metrics exporter and ``OTEL_METRICS_EXEMPLAR_FILTER`` is unset, the global provider gets the
-    ``always_off`` filter that variable would have chosen. The provider keeps its configuration in a
-    private attribute; where it is not found, nothing changes.
+    metrics exporter and ``OTEL_METRICS_EXEMPLAR_FILTER`` is unset, the SDK provider gets the
+    ``always_off`` filter that variable would have chosen (see ``sdk_patches``).
     """
-    from opentelemetry import metrics
-    from opentelemetry.sdk.metrics import AlwaysOffExemplarFilter
+    from opentelemetry.sdk.metrics import AlwaysOffExemplarFilter, MeterProvider
 
     if "OTEL_METRICS_EXEMPLAR_FILTER" in os.environ or not _only_actuator_exports("OTEL_METRICS_EXPORTER"):
         return
-    config = getattr(metrics.get_meter_provider(), "_sdk_config", None)
-    if config is not None and hasattr(config, "exemplar_filter"):
-        config.exemplar_filter = AlwaysOffExemplarFilter()
+    if isinstance(meter_provider, MeterProvider):
+        sdk_patches.set_exemplar_filter(meter_provider, AlwaysOffExemplarFilter())
 
 
 def _only_actuator_exports(variable: str) -> bool:

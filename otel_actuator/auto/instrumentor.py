@@ -46,17 +46,21 @@ class ActuatorInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         try:
             import fastapi.applications
 
-            from otel_actuator.web.fastapi import mount_fastapi
+            from otel_actuator.web import fastapi as fastapi_mount
 
-            _wrap_init("fastapi", fastapi.applications.FastAPI, lambda app: mount_fastapi(app, automatic=True))
+            _wrap_init(
+                "fastapi",
+                fastapi.applications.FastAPI,
+                lambda app: fastapi_mount.install(app, automatic=True),
+            )
         except ImportError:
             pass
         try:
             import flask.app
 
-            from otel_actuator.web.flask import mount_flask
+            from otel_actuator.web import flask as flask_mount
 
-            _wrap_init("flask", flask.app.Flask, lambda app: mount_flask(app, automatic=True))
+            _wrap_init("flask", flask.app.Flask, lambda app: flask_mount.install(app, automatic=True))
         except ImportError:
             pass
 

@@ -6,8 +6,9 @@
 
 from __future__ import annotations
 
-from otel_actuator.bridge.exchanges import ActuatorSpanExporter, ActuatorSpanProcessor, ExchangeRecorder
-from otel_actuator.bridge.logs import ActuatorLogExporter, ActuatorLogProcessor
+from otel_actuator.bridge.entry_points import ActuatorLogExporter, ActuatorSpanExporter, DefaultBridgeMetricReader
+from otel_actuator.bridge.exchanges import ActuatorSpanProcessor, ExchangeRecorder
+from otel_actuator.bridge.logs import ActuatorLogProcessor
 from otel_actuator.bridge.metric_reader import ActuatorMetricReader
 from otel_actuator.bridge.prometheus import PrometheusRenderer
 from otel_actuator.bridge.runtime import install_runtime_meters
@@ -20,6 +21,7 @@ __all__ = [
     "ActuatorSpanExporter",
     "ActuatorSpanProcessor",
     "Bridge",
+    "DefaultBridgeMetricReader",
     "ExchangeRecorder",
     "PrometheusRenderer",
     "current_bridge",

@@ -11,11 +11,10 @@ from __future__ import annotations
 import datetime as _dt
 import threading
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Optional
 
 from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
-from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from opentelemetry.trace import SpanKind, StatusCode
 
 from otel_actuator.bridge import http_attributes as http
@@ -119,34 +118,6 @@ class ActuatorSpanProcessor(SpanProcessor):
 
     def on_end(self, span: ReadableSpan) -> None:
         self.recorder.offer(span)
-
-
-class ActuatorSpanExporter(SpanExporter):
-    """The ``OTEL_TRACES_EXPORTER=actuator`` entry point: feeds the process-wide default bridge.
-
-    The SDK wraps it in a ``BatchSpanProcessor``, so exchanges appear after the batch delay
-    (``OTEL_BSP_SCHEDULE_DELAY``, 5 s by default); :class:`ActuatorSpanProcessor` has no delay.
-    """
-
-    def __init__(self, recorder: Optional[ExchangeRecorder] = None) -> None:
-        if recorder is None:
-            from otel_actuator.bridge.wiring import default_bridge
-
-            bridge = default_bridge()
-            bridge.spans_exported = True
-            recorder = bridge.recorder
-        self.recorder = recorder
-
-    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
-        for span in spans:
-            self.recorder.offer(span)
-        return SpanExportResult.SUCCESS
-
-    def shutdown(self) -> None:
-        """Nothing to release: the recorder lives in memory."""
-
-    def force_flush(self, timeout_millis: int = 30000) -> bool:
-        return True
 
 
 def _normalize_header(name: str) -> str:

@@ -13,11 +13,10 @@ import os
 import threading
 import time
 import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any, Optional, Union
 
 from opentelemetry.sdk._logs import LogRecordProcessor, ReadableLogRecord, ReadWriteLogRecord
-from opentelemetry.sdk._logs.export import LogRecordExporter, LogRecordExportResult
 
 from otel_actuator.settings import Settings
 from otel_actuator.sources.logs import LogTail
@@ -91,36 +90,6 @@ class ActuatorLogProcessor(LogRecordProcessor):
             self.tail.append(self._formatter.format(log_record, threading.current_thread().name))
         except Exception:
             return  # logging the failure here would feed it straight back into this processor
-
-    def shutdown(self) -> None:
-        """The tail lives in memory: nothing to release."""
-
-    def force_flush(self, timeout_millis: int = 30000) -> bool:
-        return True
-
-
-class ActuatorLogExporter(LogRecordExporter):
-    """The ``OTEL_LOGS_EXPORTER=actuator`` entry point: writes into the default bridge's log tail.
-
-    The SDK wraps it in a ``BatchLogRecordProcessor``, which exports from its own thread: the thread
-    that logged is unknown there, so lines show ``[-]`` unless the record has a ``thread.name``.
-    """
-
-    def __init__(self, tail: Optional[LogTail] = None, settings: Optional[Settings] = None) -> None:
-        if tail is None:
-            from otel_actuator.bridge.wiring import default_bridge
-
-            bridge = default_bridge()
-            tail, settings = bridge.writing_log_tail(), settings or bridge.settings
-        self.tail = tail
-        self._formatter = LogLineFormatter((settings or Settings.from_env()).logfile_pattern)
-
-    def export(self, batch: Sequence[ReadableLogRecord]) -> LogRecordExportResult:
-        for record in batch:
-            attributes = record.log_record.attributes or {}
-            thread = attributes.get("thread.name")
-            self.tail.append(self._formatter.format(record, str(thread) if thread else None))
-        return LogRecordExportResult.SUCCESS
 
     def shutdown(self) -> None:
         """The tail lives in memory: nothing to release."""

@@ -5,7 +5,8 @@ instrumentations) under the SDK's collection lock. Spring Boot Admin polls sever
 2.5 s per open panel, and Prometheus scrapes on its own schedule, so one converted collection is
 reused for ``metrics_cache_ttl`` seconds (1 s by default): a burst of panel requests costs one
 collection, and values are never older than the TTL. Concurrent requests wait for the single
-collection in progress rather than starting their own.
+collection in progress rather than starting their own. The cyclic garbage collector is paused during
+a collection unless ``metrics_collect_pause_gc`` is off (see :func:`gc_paused`).
 """
 
 from __future__ import annotations
@@ -17,11 +18,12 @@ import threading
 import time
 import weakref
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, Optional
 
 from opentelemetry.sdk.metrics.export import MetricReader, MetricsData
 
+from otel_actuator.auto import sdk_patches
 from otel_actuator.bridge.micrometer import MeterFamily, convert
 from otel_actuator.settings import Settings
 from otel_actuator.sources import Meter
@@ -35,8 +37,8 @@ _readers: weakref.WeakSet[ActuatorMetricReader] = weakref.WeakSet()
 class ActuatorMetricReader(MetricReader):
     """Cumulative for every instrument; implements ``MeterSource``.
 
-    Give it to a ``MeterProvider(metric_readers=[...])``. Constructed without arguments (as
-    ``OTEL_METRICS_EXPORTER=actuator`` does) it becomes the reader of :func:`default_bridge`.
+    Give it to a ``MeterProvider(metric_readers=[...])``; ``OTEL_METRICS_EXPORTER=actuator`` builds the
+    default bridge's one (:class:`~otel_actuator.bridge.entry_points.DefaultBridgeMetricReader`).
     """
 
     def __init__(self, settings: Optional[Settings] = None) -> None:
@@ -45,20 +47,12 @@ class ActuatorMetricReader(MetricReader):
         self._state: tuple[Mapping[str, MeterFamily], Optional[float]] = ({}, None)
         self._is_shutdown = False
         _readers.add(self)
-        if settings is None:
-            from otel_actuator.bridge.wiring import default_bridge
-
-            bridge = default_bridge()
-            self._settings = bridge.settings
-            if not bridge.adopt_metric_reader(self):
-                _logger.warning("the default bridge has a metric reader already; the actuator does not show this one")
-        else:
-            self._settings = settings
+        self._settings = settings or Settings.from_env()
 
     @property
     def is_registered(self) -> bool:
         """Whether a ``MeterProvider`` collects through this reader."""
-        return self._collect is not None
+        return sdk_patches.reader_is_registered(self)
 
     def families(self) -> Mapping[str, MeterFamily]:
         """The converted meters of a collection at most ``metrics_cache_ttl`` seconds old."""
@@ -67,8 +61,11 @@ class ActuatorMetricReader(MetricReader):
             ttl = self._settings.metrics_cache_ttl
             fresh = collected_at is not None and time.monotonic() - collected_at < ttl
             if not fresh and self.is_registered and not self._is_shutdown:
+                pause: AbstractContextManager[None] = (
+                    gc_paused() if self._settings.metrics_collect_pause_gc else nullcontext()
+                )
                 try:
-                    with gc_paused():
+                    with pause:
                         self.collect()
                 except Exception:
                     # A failing collection must not break the endpoint: serve the previous one.
@@ -112,7 +109,9 @@ def gc_paused() -> Iterator[None]:
     the oldest generation, and that promotion is what triggers full collections: tens of milliseconds
     on a large heap, with every request of the process paused. Paused, the temporaries are freed by
     reference counting before the collector sees them. The collector is re-enabled only if it was
-    enabled before.
+    enabled before. The pause is process-wide: meanwhile no thread's allocations start a cyclic
+    collection. Where that matters more (an application that manages the collector itself, say),
+    ``OTEL_ACTUATOR_METRICS_COLLECT_PAUSE_GC=false`` turns it off.
     """
     enabled = gc.isenabled()
     gc.disable()

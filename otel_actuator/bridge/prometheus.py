@@ -34,7 +34,6 @@ from otel_actuator.bridge.micrometer import (
     MeterType,
     Series,
 )
-from otel_actuator.core.negotiation import parse_accept
 
 TEXT_CONTENT_TYPE = "text/plain;version=0.0.4;charset=utf-8"
 OPENMETRICS_CONTENT_TYPE = "application/openmetrics-text; version=1.0.0; charset=utf-8"
@@ -59,8 +58,8 @@ class PrometheusRenderer:
         self._rendered: tuple[Optional[Mapping[str, MeterFamily]], dict[bool, bytes]] = (None, {})
         self._series_cache: _SeriesCache = {}
 
-    def render(self, accept: str) -> tuple[bytes, str]:
-        openmetrics = any(r.matches(OPENMETRICS_MEDIA_TYPE) and r.specificity == 2 for r in parse_accept(accept))
+    def render(self, openmetrics: bool) -> tuple[bytes, str]:
+        """The page as OpenMetrics 1.0 or the Prometheus text format 0.0.4, with its content type."""
         families = self._families()
         snapshot, pages = self._rendered
         if snapshot is not families:

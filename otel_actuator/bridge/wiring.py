@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Optional
+from typing import Any, Optional, Protocol
 
 from opentelemetry import metrics, trace
 from opentelemetry.sdk._logs import LoggerProvider
@@ -20,10 +20,16 @@ from otel_actuator.bridge.prometheus import PrometheusRenderer
 from otel_actuator.bridge.runtime import install_runtime_meters
 from otel_actuator.sanitize import Sanitizer
 from otel_actuator.settings import Settings
+from otel_actuator.sources import Sources
 from otel_actuator.sources.logs import LogTail
 
-if TYPE_CHECKING:
-    from otel_actuator.actuator import Actuator
+
+class _HasSources(Protocol):
+    @property
+    def sources(self) -> Sources: ...
+
+    @property
+    def settings(self) -> Settings: ...
 
 
 class Bridge:
@@ -36,7 +42,7 @@ class Bridge:
         meter_provider = MeterProvider(metric_readers=[bridge.metric_reader, ...])
         bridge.add_to_meter_provider(meter_provider)                   # runtime meters (reader already there)
         bridge.add_to_logger_provider(logger_provider)
-        bridge.attach(actuator)
+        bridge.fill(actuator.sources)
 
     The bridge's settings decide what is captured (exchange capacity and redaction, series cap, log
     line pattern); give the actuator the same settings.
@@ -79,19 +85,24 @@ class Bridge:
         self._log_tail_fed = True
         return self.log_tail
 
-    def attach(self, actuator: Actuator) -> None:
-        """Make the actuator's metrics, prometheus and httpexchanges/httptrace read this bridge.
+    def fill(self, sources: Sources, settings: Optional[Settings] = None) -> None:
+        """Make metrics, prometheus and httpexchanges/httptrace read this bridge.
 
-        The logfile reads the bridge's log tail only once OpenTelemetry logs feed it, and only when the
-        actuator has no log source or file of its own.
+        The logfile reads the bridge's log tail only once OpenTelemetry logs feed it, and only when there is
+        no log source or log file (``settings.logfile_path``) already.
         """
-        actuator.meters = self.metric_reader
-        actuator.prometheus = self.prometheus
-        actuator.exchanges = self.recorder
-        if self._log_tail_fed and actuator.logs is None and not actuator.settings.logfile_path:
-            actuator.logs = self.log_tail
+        sources.meters = self.metric_reader
+        sources.prometheus = self.prometheus
+        sources.exchanges = self.recorder
+        logfile_path = (settings or self.settings).logfile_path
+        if self._log_tail_fed and sources.logs is None and not logfile_path:
+            sources.logs = self.log_tail
         for key, value in self.resource_attributes().items():
-            actuator.resource_attributes.setdefault(key, value)
+            sources.resource_attributes.setdefault(key, value)
+
+    def attach(self, actuator: _HasSources) -> None:
+        """``fill(actuator.sources, actuator.settings)``: for an :class:`~otel_actuator.Actuator`."""
+        self.fill(actuator.sources, actuator.settings)
 
     def resource_attributes(self) -> Mapping[str, Any]:
         """The OpenTelemetry resource (service.name, service.instance.id ...) of the providers in use."""

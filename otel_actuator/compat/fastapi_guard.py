@@ -32,7 +32,7 @@ class _Delegated(Response):
 
 def guard_fastapi(app: Any, actuator: Actuator, customizer: Callable[[APIRouter], Any]) -> None:
     """Insert the customized router's routes for the base path ahead of the actuator's own route."""
-    asgi = ActuatorASGI(actuator)
+    asgi = ActuatorASGI(actuator.dispatcher)
 
     async def actuator_endpoint(request: Request) -> Response:
         return _Delegated(asgi)

@@ -6,13 +6,12 @@ instance is removed on the way out: at exit, and on SIGTERM (which Pyctuator mis
 
 from __future__ import annotations
 
-import atexit
 import os
 import ssl
 from collections.abc import Mapping
 from typing import Any, Optional, Union
 
-from otel_actuator.admin.lifecycle import deregister_on_sigterm
+from otel_actuator import boot
 from otel_actuator.admin.payload import InstanceUrls
 from otel_actuator.admin.registrar import Registrar
 from otel_actuator.settings import Settings
@@ -39,11 +38,11 @@ def start_registration(
     ssl_context: Optional[ssl.SSLContext],
     auto_deregister: bool,
 ) -> Registrar:
-    verify = verification(ssl_context)
-    options: dict[str, Any] = {"resource_attributes": resource_attributes, "metadata": metadata}
-    registrar = Registrar(settings, lambda: urls, verify=verify, **options)
-    registrar.start()
-    if auto_deregister:
-        atexit.register(registrar.stop)
-        deregister_on_sigterm(registrar)
-    return registrar
+    return boot.start_registration(
+        settings,
+        boot.fixed_urls(urls),
+        resource_attributes=resource_attributes,
+        metadata=metadata,
+        verify=verification(ssl_context),
+        deregister_at_exit=auto_deregister,
+    )

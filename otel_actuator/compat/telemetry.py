@@ -20,6 +20,7 @@ from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 
+from otel_actuator.auto.sdk_patches import is_instrumented
 from otel_actuator.bridge import Bridge, current_bridge
 from otel_actuator.settings import Settings
 
@@ -65,7 +66,7 @@ def telemetry_for(settings: Settings) -> Telemetry:
 
 def instrument(app: Any, framework: str, telemetry: Telemetry) -> bool:
     """Instrument ``app`` with the telemetry's providers unless it already is; False when it cannot be."""
-    if getattr(app, "_is_instrumented_by_opentelemetry", False):
+    if is_instrumented(app):
         return True
     tracer_provider, meter_provider = telemetry.tracer_provider, telemetry.meter_provider
     try:

@@ -25,7 +25,7 @@ from otel_actuator.core.negotiation import (
     body_version,
     choose_media_type,
 )
-from otel_actuator.settings import Settings
+from otel_actuator.core.policy import HttpPolicy
 
 _logger = logging.getLogger("otel_actuator")
 
@@ -46,13 +46,13 @@ class _Prepared:
 class Dispatcher:
     """Turns a :class:`Request` into a :class:`Response` for a fixed list of endpoints."""
 
-    def __init__(self, settings: Settings, endpoints: Sequence[Endpoint]) -> None:
-        self.settings = settings
+    def __init__(self, policy: HttpPolicy, endpoints: Sequence[Endpoint]) -> None:
+        self.policy = policy
         self.endpoints = list(endpoints)
         self._by_id = {e.id: e for e in self.endpoints}
         self._expected_auth: Optional[str] = None
-        if settings.username is not None and settings.password is not None:
-            token = base64.b64encode(f"{settings.username}:{settings.password}".encode()).decode("ascii")
+        if policy.username is not None and policy.password is not None:
+            token = base64.b64encode(f"{policy.username}:{policy.password}".encode()).decode("ascii")
             self._expected_auth = f"Basic {token}"
 
     # -- exposure -------------------------------------------------------------------------------
@@ -60,7 +60,7 @@ class Dispatcher:
     def is_exposed(self, endpoint: Endpoint) -> bool:
         if not endpoint.enabled:
             return False
-        include, exclude = self.settings.exposure_include, self.settings.exposure_exclude
+        include, exclude = self.policy.exposure_include, self.policy.exposure_exclude
         if "*" in exclude or endpoint.id in exclude:
             return False
         if not ("*" in include or endpoint.id in include):
@@ -112,7 +112,7 @@ class Dispatcher:
         ``/metrics/http.server.requests`` -> ``/actuator/metrics/{requiredMetricName}``; None when no
         exposed endpoint answers the path (the metric then says NOT_FOUND or UNKNOWN, as for any app).
         """
-        base = self.settings.base_path.rstrip("/")
+        base = self.policy.base_path.rstrip("/")
         segments = _segments(path)
         if not segments:
             return base or "/"
@@ -164,7 +164,6 @@ class Dispatcher:
             )
         context = OperationContext(
             request=request,
-            settings=self.settings,
             api_version=body_version(accept),
             media_type=media_type,
             authorized=self._authorized(request) and self._expected_auth is not None,
@@ -173,8 +172,8 @@ class Dispatcher:
         return _Prepared(operation, context, head, extra)
 
     def _check_body(self, request: Request, extra: list[tuple[str, str]]) -> Optional[Response]:
-        if len(request.body) > self.settings.max_body_bytes:
-            return self._error(request, 413, f"Request body is larger than {self.settings.max_body_bytes} bytes", extra)
+        if len(request.body) > self.policy.max_body_bytes:
+            return self._error(request, 413, f"Request body is larger than {self.policy.max_body_bytes} bytes", extra)
         content_type = request.header("content-type").split(";")[0].strip().lower()
         if request.body.strip() and content_type and content_type not in _CONSUMED_TYPES:
             return self._error(
@@ -257,7 +256,7 @@ class Dispatcher:
 
     def _cors_headers(self, request: Request) -> list[tuple[str, str]]:
         origin = request.header("origin")
-        allowed = self.settings.cors_allowed_origins
+        allowed = self.policy.cors_allowed_origins
         # Only listed origins are echoed; "*" is no origin, so a listed "*" never becomes a wildcard answer.
         if not origin or origin == "*" or origin not in allowed:
             return []

@@ -9,7 +9,7 @@ from typing import Any, Callable, Optional, Union
 from otel_actuator.core.errors import ActuatorError
 from otel_actuator.core.http import Request
 from otel_actuator.core.negotiation import JSON_TYPES, ApiVersion
-from otel_actuator.settings import SHOW_ALWAYS, SHOW_WHEN_AUTHORIZED, Settings
+from otel_actuator.core.policy import SHOW_ALWAYS, SHOW_WHEN_AUTHORIZED
 
 
 @dataclass
@@ -29,7 +29,6 @@ class Result:
 @dataclass
 class OperationContext:
     request: Request
-    settings: Settings
     api_version: ApiVersion
     media_type: str
     authorized: bool

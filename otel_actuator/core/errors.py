@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Optional, TypeVar
 
 
 class ActuatorError(Exception):
@@ -21,3 +22,13 @@ def bad_request(message: str) -> ActuatorError:
 
 def not_found(message: str = "Not Found") -> ActuatorError:
     return ActuatorError(404, message)
+
+
+T = TypeVar("T")
+
+
+def attached(source: Optional[T], what: str) -> T:
+    """The endpoint's data source, or a 404 saying that none is attached."""
+    if source is None:
+        raise ActuatorError(404, f"No {what} source is attached")
+    return source

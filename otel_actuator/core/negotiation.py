@@ -107,7 +107,3 @@ def body_version(accept: str) -> ApiVersion:
     if V2_JSON in lowered:
         return ApiVersion.V2
     return ApiVersion.V3
-
-
-def is_json_type(media_type: str) -> bool:
-    return media_type in JSON_TYPES

@@ -21,18 +21,17 @@ from otel_actuator.health.status import http_status
 from otel_actuator.sanitize import Sanitizer
 
 if TYPE_CHECKING:
-    from otel_actuator.actuator import Actuator
+    from otel_actuator.health.registry import HealthRegistry
 
 
-def create(actuator: Actuator) -> list[Endpoint]:
-    registry = actuator.health
+def create(registry: HealthRegistry, sanitizer: Sanitizer, show_details: str) -> list[Endpoint]:
 
     def visible(ctx: OperationContext) -> bool:
-        return ctx.may_see(ctx.settings.health_show_details)
+        return ctx.may_see(show_details)
 
     async def read(ctx: OperationContext) -> Result:
         result = await registry.evaluate()
-        body = to_json(result, ctx.api_version, visible(ctx), actuator.sanitizer)
+        body = to_json(result, ctx.api_version, visible(ctx), sanitizer)
         groups = registry.group_names()
         if groups:
             body["groups"] = groups
@@ -51,7 +50,7 @@ def create(actuator: Actuator) -> list[Endpoint]:
             result = None  # hidden components must not be told apart from missing ones
         if result is None:
             raise ActuatorError(404, f"No health component or group at '{ctx.selector}'")
-        body = to_json(result, ctx.api_version, visible(ctx), actuator.sanitizer)
+        body = to_json(result, ctx.api_version, visible(ctx), sanitizer)
         return Result(body, status=http_status(result.status))
 
     return [

@@ -17,20 +17,17 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Optional
 
 from otel_actuator.core.endpoint import Endpoint, Operation, OperationContext, Result
-from otel_actuator.core.errors import ActuatorError
+from otel_actuator.core.errors import attached
 from otel_actuator.core.negotiation import ApiVersion
 from otel_actuator.sources import Exchange, ExchangeSource
 
 if TYPE_CHECKING:
-    from otel_actuator.actuator import Actuator
+    from otel_actuator.sources import Sources
 
 
-def create(actuator: Actuator) -> list[Endpoint]:
+def create(sources: Sources) -> list[Endpoint]:
     def source() -> ExchangeSource:
-        exchanges = actuator.exchanges
-        if exchanges is None:
-            raise ActuatorError(404, "No exchange source is attached")
-        return exchanges
+        return attached(sources.exchanges, "exchange")
 
     def read_exchanges(ctx: OperationContext) -> Result:
         return Result({"exchanges": [exchange_v3(e) for e in source().exchanges()]})
@@ -39,7 +36,7 @@ def create(actuator: Actuator) -> list[Endpoint]:
         return Result({"traces": [trace_v2(e) for e in source().exchanges()]})
 
     def available() -> bool:
-        return actuator.exchanges is not None
+        return sources.exchanges is not None
 
     return [
         Endpoint(

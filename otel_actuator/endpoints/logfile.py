@@ -23,7 +23,7 @@ from otel_actuator.sources import LogSource
 from otel_actuator.sources.logs import FileLogSource
 
 if TYPE_CHECKING:
-    from otel_actuator.actuator import Actuator
+    from otel_actuator.sources import Sources
 
 CONTENT_TYPE = "text/plain;charset=UTF-8"
 MAX_RANGES = 100
@@ -35,12 +35,11 @@ _MAX_DIGITS = 18
 _BEYOND = 10**_MAX_DIGITS
 
 
-def create(actuator: Actuator) -> list[Endpoint]:
-    path = actuator.settings.logfile_path
+def create(sources: Sources, path: Optional[str]) -> list[Endpoint]:
     file_source = FileLogSource(path) if path else None
 
     def source() -> Optional[LogSource]:
-        return actuator.logs if actuator.logs is not None else file_source
+        return sources.logs if sources.logs is not None else file_source
 
     def read(ctx: OperationContext) -> Result:
         log = source()

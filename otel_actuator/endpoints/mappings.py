@@ -15,28 +15,28 @@ from otel_actuator.core.endpoint import Endpoint, Operation, OperationContext, R
 from otel_actuator.sources import RouteMapping
 
 if TYPE_CHECKING:
-    from otel_actuator.actuator import Actuator
+    from otel_actuator.sources import Sources
 
 _logger = logging.getLogger("otel_actuator")
 
 
-def create(actuator: Actuator) -> list[Endpoint]:
+def create(sources: Sources, context_name: str) -> list[Endpoint]:
     def read(ctx: OperationContext) -> Result:
         context = {
             "mappings": {
-                "dispatcherServlets": {"dispatcherServlet": _entries(actuator)},
+                "dispatcherServlets": {"dispatcherServlet": _entries(sources)},
                 "servletFilters": [],
                 "servlets": [],
             },
             "parentId": None,
         }
-        return Result({"contexts": {actuator.settings.service_name: context}})
+        return Result({"contexts": {context_name: context}})
 
     return [Endpoint(id="mappings", operations=(Operation("GET", read),))]
 
 
-def _entries(actuator: Actuator) -> list[dict[str, Any]]:
-    provider = actuator.mappings_provider
+def _entries(sources: Sources) -> list[dict[str, Any]]:
+    provider = sources.mappings
     if provider is None:
         return []
     try:

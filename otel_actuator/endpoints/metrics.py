@@ -11,21 +11,18 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Optional
 
 from otel_actuator.core.endpoint import Endpoint, Operation, OperationContext, Result
-from otel_actuator.core.errors import ActuatorError
+from otel_actuator.core.errors import ActuatorError, attached
 from otel_actuator.sources import Meter, MeterSource
 
 if TYPE_CHECKING:
-    from otel_actuator.actuator import Actuator
+    from otel_actuator.sources import Sources
 
 TAG_FORMAT_ERROR = "Each tag parameter must be in the form 'key:value'"
 
 
-def create(actuator: Actuator) -> list[Endpoint]:
+def create(sources: Sources) -> list[Endpoint]:
     def source() -> MeterSource:
-        meters = actuator.meters
-        if meters is None:
-            raise ActuatorError(404, "No metrics source is attached")
-        return meters
+        return attached(sources.meters, "metrics")
 
     def names(ctx: OperationContext) -> Result:
         return Result({"names": sorted(set(source().meter_names()))})
@@ -46,7 +43,7 @@ def create(actuator: Actuator) -> list[Endpoint]:
                 Operation("GET", names, blocking=True),
                 Operation("GET", metric, selector="requiredMetricName", blocking=True),
             ),
-            available=lambda: actuator.meters is not None,
+            available=lambda: sources.meters is not None,
         )
     ]
 

@@ -5,29 +5,25 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from otel_actuator.core.endpoint import Endpoint, Operation, OperationContext, Result
-from otel_actuator.core.errors import ActuatorError
+from otel_actuator.core.errors import attached
 
 if TYPE_CHECKING:
-    from otel_actuator.actuator import Actuator
+    from otel_actuator.sources import Sources
 
 TEXT = "text/plain"
 OPENMETRICS = "application/openmetrics-text"
 
 
-def create(actuator: Actuator) -> list[Endpoint]:
+def create(sources: Sources) -> list[Endpoint]:
     def scrape(ctx: OperationContext) -> Result:
-        source = actuator.prometheus
-        if source is None:
-            raise ActuatorError(404, "No Prometheus source is attached")
-        # The dispatcher already chose between the two formats (q-values included): ask for that one.
-        accept = "application/openmetrics-text; version=1.0.0" if ctx.media_type == OPENMETRICS else TEXT
-        body, content_type = source.render(accept)
+        # The dispatcher already chose between the two formats (q-values included): render that one.
+        body, content_type = attached(sources.prometheus, "Prometheus").render(ctx.media_type == OPENMETRICS)
         return Result(body, content_type=content_type)
 
     return [
         Endpoint(
             id="prometheus",
             operations=(Operation("GET", scrape, produces=(TEXT, OPENMETRICS), blocking=True),),
-            available=lambda: actuator.prometheus is not None,
+            available=lambda: sources.prometheus is not None,
         )
     ]

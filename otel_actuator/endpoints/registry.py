@@ -20,13 +20,26 @@ from otel_actuator.endpoints import (
 )
 
 if TYPE_CHECKING:
-    from otel_actuator.actuator import Actuator
+    from otel_actuator.health.registry import HealthRegistry
+    from otel_actuator.sanitize import Sanitizer
+    from otel_actuator.settings import Settings
+    from otel_actuator.sources import Sources
 
-_MODULES = (health, info, env, loggers, logfile, threaddump, metrics, prometheus, httpexchanges, mappings, shutdown)
 
-
-def create_endpoints(actuator: Actuator) -> list[Endpoint]:
-    endpoints: list[Endpoint] = []
-    for module in _MODULES:
-        endpoints.extend(module.create(actuator))
-    return endpoints
+def create_endpoints(
+    settings: Settings, sources: Sources, health_registry: HealthRegistry, sanitizer: Sanitizer
+) -> list[Endpoint]:
+    """The endpoints, each given only what it reads; sources are read per request, so they may fill later."""
+    return [
+        *health.create(health_registry, sanitizer, settings.health_show_details),
+        *info.create(settings, sources, sanitizer),
+        *env.create(settings, sources, sanitizer),
+        *loggers.create(settings.logger_groups),
+        *logfile.create(sources, settings.logfile_path),
+        *threaddump.create(),
+        *metrics.create(sources),
+        *prometheus.create(sources),
+        *httpexchanges.create(sources),
+        *mappings.create(sources, settings.service_name),
+        *shutdown.create(sources, settings.shutdown_enabled),
+    ]

@@ -1,6 +1,6 @@
 """POST /shutdown: stop the application gracefully (off unless OTEL_ACTUATOR_SHUTDOWN_ENABLED).
 
-The answer goes out first; the stop runs on a daemon timer a moment later: ``actuator.shutdown_hook`` when
+The answer goes out first; the stop runs on a daemon timer a moment later: ``Sources.shutdown_hook`` when
 set, otherwise SIGTERM to this process, which uvicorn, gunicorn and Flask's server all treat as a graceful stop.
 """
 
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from otel_actuator.core.endpoint import Endpoint, Operation, OperationContext, Result
 
 if TYPE_CHECKING:
-    from otel_actuator.actuator import Actuator
+    from otel_actuator.sources import Sources
 
 _logger = logging.getLogger("otel_actuator")
 
@@ -25,12 +25,12 @@ MESSAGE = "Shutting down, bye..."
 DELAY = 0.5
 
 
-def create(actuator: Actuator, delay: float = DELAY) -> list[Endpoint]:
+def create(sources: Sources, enabled: bool, delay: float = DELAY) -> list[Endpoint]:
     pending = threading.Lock()
 
     def stop() -> None:
         try:
-            hook = actuator.shutdown_hook
+            hook = sources.shutdown_hook
             if hook is not None:
                 hook()
             else:
@@ -57,6 +57,6 @@ def create(actuator: Actuator, delay: float = DELAY) -> list[Endpoint]:
         Endpoint(
             id="shutdown",
             operations=(Operation("POST", shutdown),),
-            enabled=actuator.settings.shutdown_enabled,
+            enabled=enabled,
         )
     ]

@@ -23,7 +23,7 @@ from otel_actuator.health.ping import PingHealthIndicator
 from otel_actuator.health.result import AggregateHealth, HealthResult
 from otel_actuator.health.status import StatusAggregator
 from otel_actuator.health.workers import CheckThreads
-from otel_actuator.settings import PREFIX, Settings, SettingsError
+from otel_actuator.settings import Settings
 
 LIVENESS = "liveness"
 READINESS = "readiness"
@@ -47,8 +47,6 @@ class HealthRegistry:
     def __init__(
         self, settings: Settings, *, defaults: bool = True, clock: Callable[[], float] = time.monotonic
     ) -> None:
-        if not settings.health_timeout > 0:
-            raise SettingsError(f"{PREFIX}HEALTH_TIMEOUT must be more than 0, got {settings.health_timeout!r}")
         self._settings = settings
         self._clock = clock
         self._aggregator = StatusAggregator(settings.health_status_order)
@@ -60,7 +58,7 @@ class HealthRegistry:
             LIVENESS: frozenset({"ping"}),
             READINESS: frozenset({EVERY_COMPONENT}),
         }
-        self._groups.update(_parse_groups(settings.health_groups))
+        self._groups.update({name: frozenset(members) for name, members in settings.health_groups.items()})
         if defaults:
             self.register("ping", PingHealthIndicator())
             self.register(
@@ -181,17 +179,3 @@ def _group_names(groups: Iterable[str]) -> list[str]:
     if isinstance(groups, str):
         raise TypeError(f"groups must be a collection of group names, not the string {groups!r}")
     return [validate_name(group) for group in groups]
-
-
-def _parse_groups(items: Sequence[str]) -> dict[str, frozenset[str]]:
-    groups: dict[str, frozenset[str]] = {}
-    for item in items:
-        name, sep, members = item.partition("=")
-        name = name.strip()
-        parts = [part.strip() for part in members.split("+") if part.strip()]
-        if not sep or not name or "/" in name or any("/" in part for part in parts):
-            raise SettingsError(
-                f"{PREFIX}HEALTH_GROUPS item {item!r}: expected name=component+component (no '/' in names)"
-            )
-        groups[name] = frozenset(parts)
-    return groups

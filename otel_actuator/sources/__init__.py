@@ -1,7 +1,7 @@
-"""The seams through which data reaches the endpoints.
+"""What the endpoints read: small protocols, and one :class:`Sources` object that gathers them.
 
-Endpoints read only these small protocols; the OpenTelemetry bridge, the logging tail, the web
-adapters and user code implement them. Data flows one way: source -> endpoint -> HTTP.
+The OpenTelemetry bridge, the log tail, the framework mount helpers and user code fill a ``Sources``;
+the endpoints only read it. Data flows one way: OTel -> bridge -> Sources -> endpoints -> HTTP.
 """
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ class MeterSource(Protocol):
 
 @runtime_checkable
 class PrometheusSource(Protocol):
-    def render(self, accept: str) -> tuple[bytes, str]:
-        """The exposition text and its content type, OpenMetrics when Accept asks for it."""
+    def render(self, openmetrics: bool) -> tuple[bytes, str]:
+        """The exposition text and its content type: OpenMetrics 1.0 or the Prometheus text format 0.0.4."""
 
 
 @dataclass(frozen=True)
@@ -95,3 +95,24 @@ PropertySource = tuple[str, Callable[[], Mapping[str, Any]]]
 
 #: An info contributor: returns a mapping merged (deeply) into the info payload.
 InfoContributor = Callable[[], Mapping[str, Any]]
+
+
+@dataclass
+class Sources:
+    """Everything the endpoints read, filled by the bridge, the mount helpers and user code.
+
+    A missing source (``None``) makes its endpoint absent from the index and answer 404, so an app without
+    OpenTelemetry metrics still serves health, info, env and the rest.
+    """
+
+    meters: Optional[MeterSource] = None
+    prometheus: Optional[PrometheusSource] = None
+    exchanges: Optional[ExchangeSource] = None
+    logs: Optional[LogSource] = None
+    mappings: Optional[MappingsProvider] = None
+    property_sources: list[PropertySource] = field(default_factory=list)
+    info_contributors: list[InfoContributor] = field(default_factory=list)
+    #: The OpenTelemetry resource (service.name, service.instance.id ...), shown by env and sent to SBA.
+    resource_attributes: dict[str, Any] = field(default_factory=dict)
+    #: Called by an enabled shutdown endpoint instead of sending SIGTERM to the process.
+    shutdown_hook: Optional[Callable[[], None]] = None

@@ -10,12 +10,9 @@ import logging
 import os
 import threading
 from collections import deque
-from typing import TYPE_CHECKING, Optional
+from typing import Optional
 
 from otel_actuator.sanitize import Sanitizer
-
-if TYPE_CHECKING:
-    from otel_actuator.actuator import Actuator
 
 
 class LogTail:
@@ -126,27 +123,3 @@ class LogTailHandler(logging.Handler):
             self.tail.append(self.format(record))
         except Exception:
             self.handleError(record)
-
-
-_install_lock = threading.Lock()
-
-
-def install_log_tail(actuator: Actuator) -> Optional[LogTail]:
-    """Give the actuator an in-memory log when it has no log source and no log file is configured.
-
-    The tail is fed by a ``LogTailHandler`` on the root logger, so it holds what the root logger's
-    configuration lets through. The handler is added once per process: later actuators share its
-    tail. Returns the tail now serving ``actuator.logs``, or None when another source serves it.
-    """
-    if isinstance(actuator.logs, LogTail):
-        return actuator.logs
-    if actuator.logs is not None or actuator.settings.logfile_path:
-        return None
-    root = logging.getLogger()
-    with _install_lock:
-        tail = next((h.tail for h in root.handlers if isinstance(h, LogTailHandler)), None)
-        if tail is None:
-            tail = LogTail(actuator.settings.logfile_max_bytes, Sanitizer(actuator.settings.sanitize_keys))
-            root.addHandler(LogTailHandler(tail, actuator.settings.logfile_pattern))
-    actuator.logs = tail
-    return tail

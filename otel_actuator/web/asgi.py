@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Awaitable, MutableMapping
 from typing import Any, Callable
 
-from otel_actuator.actuator import Actuator
+from otel_actuator.core.dispatcher import Dispatcher
 from otel_actuator.core.http import Request, Response, encoded_path
 from otel_actuator.endpoints.threaddump.snapshot import register_loop
 from otel_actuator.web.urls import base_url
@@ -20,13 +20,12 @@ Send = Callable[[Message], Awaitable[None]]
 class ActuatorASGI:
     """Serves every path under the base path; anything else is a 404 (for use as a standalone app)."""
 
-    def __init__(self, actuator: Actuator) -> None:
-        self.actuator = actuator
+    def __init__(self, dispatcher: Dispatcher) -> None:
+        self.dispatcher = dispatcher
         self._loop_registered = False
 
     def owns(self, path: str) -> bool:
-        base = self.actuator.settings.base_path
-        return path == base or path.startswith(base.rstrip("/") + "/")
+        return self.dispatcher.policy.owns(path)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -44,29 +43,29 @@ class ActuatorASGI:
             )
             return
         request = await self._request(scope, receive, path)
-        response = await self.actuator.dispatcher.handle_async(request)
+        response = await self.dispatcher.handle_async(request)
         await _send(send, response)
 
     async def _request(self, scope: Scope, receive: Receive, path: str) -> Request:
-        settings = self.actuator.settings
+        policy = self.dispatcher.policy
         headers: dict[str, str] = {}
         for raw_name, raw_value in scope.get("headers", ()):
             name = raw_name.decode("latin-1").lower()
             value = raw_value.decode("latin-1")
             headers[name] = f"{headers[name]}, {value}" if name in headers else value
         host = headers.get("host") or _server_host(scope)
-        body = await _read_body(receive, settings.max_body_bytes + 1)
+        body = await _read_body(receive, policy.max_body_bytes + 1)
         client = scope.get("client")
         return Request(
             method=scope["method"],
-            path=encoded_path(path[len(settings.base_path.rstrip("/")) :]),
+            path=encoded_path(path[len(policy.base_path.rstrip("/")) :]),
             base_url=base_url(
                 scope.get("scheme", "http"),
                 host,
                 scope.get("root_path", "") or "",
-                settings.base_path,
+                policy.base_path,
                 headers,
-                trust_forwarded=settings.forwarded_headers,
+                trust_forwarded=policy.forwarded_headers,
             ),
             query=_parse_query(scope.get("query_string", b"")),
             headers=headers,

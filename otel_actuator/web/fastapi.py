@@ -12,15 +12,15 @@ from otel_actuator.actuator import Actuator
 from otel_actuator.settings import Settings
 from otel_actuator.sources import RouteMapping
 from otel_actuator.web.asgi import ActuatorASGI, _route_path
-from otel_actuator.web.common import monitor, ready_actuator, retire
 
 
 class ActuatorRoute(BaseRoute):
     """One route matching the base path and everything below it, placed first in the app's routes."""
 
-    def __init__(self, asgi: ActuatorASGI) -> None:
-        self.asgi = asgi
-        self.path = asgi.actuator.settings.base_path.rstrip("/") + "/{*path}"
+    def __init__(self, actuator: Actuator) -> None:
+        self.actuator = actuator
+        self.asgi = ActuatorASGI(actuator.dispatcher)
+        self.path = actuator.settings.base_path.rstrip("/") + "/{*path}"
         self.name = "otel_actuator"
         self.automatic = False
 
@@ -37,8 +37,9 @@ class ActuatorRoute(BaseRoute):
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         # OpenTelemetry's ASGI middleware reads the metric's route from ``scope["route"].path_format``
         # once the response is sent: name the endpoint's template, not this catch-all route.
-        base = self.asgi.actuator.settings.base_path.rstrip("/")
-        template = self.asgi.actuator.dispatcher.route_template(_route_path(scope)[len(base) :])
+        dispatcher = self.asgi.dispatcher
+        base = dispatcher.policy.base_path.rstrip("/")
+        template = dispatcher.route_template(_route_path(scope)[len(base) :])
         if template is not None:
             scope["route"] = _RouteTemplate(template)
         await self.asgi(scope, receive, send)
@@ -51,27 +52,33 @@ class _RouteTemplate:
         self.path = self.path_format = path
 
 
-def mount_fastapi(
-    app: Any, actuator: Optional[Actuator] = None, settings: Optional[Settings] = None, *, automatic: bool = False
-) -> Actuator:
-    """Serve the actuator inside ``app``; mounting twice returns the first actuator.
+def mount_fastapi(app: Any, actuator: Optional[Actuator] = None, settings: Optional[Settings] = None) -> Actuator:
+    """Serve the actuator inside a FastAPI (or Starlette) ``app``; mounting twice returns the first actuator.
 
-    An explicit mount with its own actuator or settings replaces one made automatically by the
-    zero-code instrumentor, so the app still has exactly one.
+    An explicit mount with its own actuator or settings replaces one made by the zero-code instrumentor,
+    so the app still has exactly one.
     """
+    return install(app, actuator, settings, automatic=False)
+
+
+def install(
+    app: Any, actuator: Optional[Actuator] = None, settings: Optional[Settings] = None, *, automatic: bool
+) -> Actuator:
+    """``mount_fastapi``, and the zero-code instrumentor's mount (``automatic``), which an explicit one replaces."""
+    from otel_actuator import boot
+
     route = next((r for r in app.router.routes if isinstance(r, ActuatorRoute)), None)
     if route is not None:
         if not route.automatic or automatic or (actuator is None and settings is None):
-            return route.asgi.actuator
+            return route.actuator
         app.router.routes.remove(route)
-        retire(route.asgi.actuator)
-    actuator = ready_actuator(actuator, settings)
-    route = ActuatorRoute(ActuatorASGI(actuator))
+        boot.retire(route.actuator)
+    actuator = boot.prepare(actuator, settings)
+    actuator.sources.mappings = lambda: fastapi_mappings(app.routes)
+    route = ActuatorRoute(actuator)
     route.automatic = automatic
     app.router.routes.insert(0, route)
-    actuator.mappings_provider = lambda: fastapi_mappings(app.routes)
-    monitor(actuator)
-    actuator.dispatcher  # noqa: B018 - builds the endpoints now so the exposure line is logged at start-up
+    boot.start(actuator)
     return actuator
 
 

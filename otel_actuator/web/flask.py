@@ -7,7 +7,6 @@ from typing import Any, Optional
 from otel_actuator.actuator import Actuator
 from otel_actuator.settings import Settings
 from otel_actuator.sources import RouteMapping
-from otel_actuator.web.common import monitor, ready_actuator, retire
 from otel_actuator.web.wsgi import ActuatorWSGI
 
 _EXTENSION = "otel_actuator"
@@ -15,45 +14,53 @@ _ENDPOINT = "otel_actuator"
 _METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
-def mount_flask(
-    app: Any, actuator: Optional[Actuator] = None, settings: Optional[Settings] = None, *, automatic: bool = False
-) -> Actuator:
-    """Serve the actuator inside ``app`` as ordinary URL rules; mounting twice returns the first actuator.
+def mount_flask(app: Any, actuator: Optional[Actuator] = None, settings: Optional[Settings] = None) -> Actuator:
+    """Serve the actuator inside a Flask ``app`` as ordinary URL rules; mounting twice returns the first actuator.
 
-    An explicit mount with its own actuator or settings replaces one made automatically by the
-    zero-code instrumentor (the URL rules stay; they serve whichever actuator is current).
+    An explicit mount with its own actuator or settings replaces one made by the zero-code instrumentor
+    (the URL rules stay; they serve whichever actuator is current).
     """
+    return install(app, actuator, settings, automatic=False)
+
+
+def install(
+    app: Any, actuator: Optional[Actuator] = None, settings: Optional[Settings] = None, *, automatic: bool
+) -> Actuator:
+    """``mount_flask``, and the zero-code instrumentor's mount (``automatic``), which an explicit one replaces."""
+    from otel_actuator import boot
+
     mounted: Optional[_Mounted] = app.extensions.get(_EXTENSION)
     if mounted is not None:
         if not mounted.automatic or automatic or (actuator is None and settings is None):
-            return mounted.wsgi.actuator
-        retire(mounted.wsgi.actuator)
-        mounted.wsgi.actuator = ready_actuator(actuator, settings)
+            return mounted.actuator
+        boot.retire(mounted.actuator)
+        mounted.use(boot.prepare(actuator, settings))
         mounted.automatic = False
-        _add_rules(app, mounted, mounted.wsgi.actuator.settings.base_path)
-        _finish(app, mounted.wsgi.actuator)
-        return mounted.wsgi.actuator
-    actuator = ready_actuator(actuator, settings)
-    mounted = _Mounted(ActuatorWSGI(actuator), automatic)
-
+    else:
+        mounted = _Mounted(boot.prepare(actuator, settings), automatic)
+        app.extensions[_EXTENSION] = mounted
+    actuator = mounted.actuator
     _add_rules(app, mounted, actuator.settings.base_path)
-    app.extensions[_EXTENSION] = mounted
-    _finish(app, actuator)
+    actuator.sources.mappings = lambda: flask_mappings(app)
+    boot.start(actuator)
     return actuator
 
 
 class _Mounted:
-    def __init__(self, wsgi: ActuatorWSGI, automatic: bool) -> None:
-        self.wsgi = wsgi
+    def __init__(self, actuator: Actuator, automatic: bool) -> None:
+        self.use(actuator)
         self.automatic = automatic
+
+    def use(self, actuator: Actuator) -> None:
+        self.actuator = actuator
+        self.wsgi = ActuatorWSGI(actuator.dispatcher)
 
     def view(self, subpath: str = "") -> Any:
         """Serves whichever actuator is current (an explicit mount may replace an automatic one)."""
         import flask
         from werkzeug.routing import Rule
 
-        actuator = self.wsgi.actuator
-        template = actuator.dispatcher.route_template("/" + subpath)
+        template = self.wsgi.dispatcher.route_template("/" + subpath)
         rule = flask.request.url_rule
         if rule is not None:
             # OpenTelemetry's Flask instrumentation tags the request's metric with ``str(url_rule)`` once the
@@ -73,12 +80,6 @@ def _add_rules(app: Any, mounted: _Mounted, base_path: str) -> None:
     options = {"endpoint": endpoint, "view_func": mounted.view, "methods": _METHODS, "provide_automatic_options": False}
     app.add_url_rule(base or "/", strict_slashes=False, **options)
     app.add_url_rule(f"{base}/<path:subpath>", **options)
-
-
-def _finish(app: Any, actuator: Actuator) -> None:
-    actuator.mappings_provider = lambda: flask_mappings(app)
-    actuator.dispatcher  # noqa: B018 - builds the endpoints now so the exposure line is logged at start-up
-    monitor(actuator)
 
 
 def flask_mappings(app: Any) -> list[RouteMapping]:

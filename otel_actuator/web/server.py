@@ -12,9 +12,7 @@ from socketserver import ThreadingMixIn
 from typing import Any, Optional
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from otel_actuator.actuator import Actuator
-from otel_actuator.settings import Settings
-from otel_actuator.web.common import monitor, ready_actuator
+from otel_actuator.core.dispatcher import Dispatcher
 from otel_actuator.web.wsgi import ActuatorWSGI
 
 _logger = logging.getLogger("otel_actuator")
@@ -30,15 +28,17 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 class ManagementServer:
-    """Serves the actuator on ``host:port`` (port 0 picks a free one) in a daemon thread."""
+    """Serves the actuator on ``host:port`` (port 0 picks a free one) in a daemon thread.
 
-    def __init__(self, actuator: Actuator, host: Optional[str] = None, port: Optional[int] = None) -> None:
-        self.actuator = actuator
-        settings = actuator.settings
+    :func:`otel_actuator.serve_management` builds and starts one from settings.
+    """
+
+    def __init__(self, dispatcher: Dispatcher, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.dispatcher = dispatcher
         self._server = make_server(
-            host or settings.host,
-            port if port is not None else (settings.port or 0),
-            ActuatorWSGI(actuator),
+            host,
+            port,
+            ActuatorWSGI(dispatcher),
             server_class=_ThreadingWSGIServer,
             handler_class=_QuietHandler,
         )
@@ -54,7 +54,7 @@ class ManagementServer:
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}{self.actuator.settings.base_path}"
+        return f"http://{self.host}:{self.port}{self.dispatcher.policy.base_path}"
 
     def start(self) -> ManagementServer:
         self._thread = threading.Thread(target=self._server.serve_forever, name="otel-actuator-management", daemon=True)
@@ -67,19 +67,3 @@ class ManagementServer:
         self._server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
-
-
-def serve_management(
-    actuator: Optional[Actuator] = None,
-    settings: Optional[Settings] = None,
-    *,
-    host: Optional[str] = None,
-    port: Optional[int] = None,
-) -> ManagementServer:
-    """Start the management server for ``actuator`` (or a new one from settings) and return it."""
-    actuator = ready_actuator(actuator, settings)
-    server = ManagementServer(actuator, host, port).start()
-    if actuator.management_server is None:
-        actuator.management_server = server
-    monitor(actuator)
-    return server

@@ -6,8 +6,9 @@ from collections.abc import Iterable
 from typing import Any, Callable
 from urllib.parse import parse_qsl
 
-from otel_actuator.actuator import Actuator
+from otel_actuator.core.dispatcher import Dispatcher
 from otel_actuator.core.http import Request, Response, encoded_path, reason
+from otel_actuator.core.policy import HttpPolicy
 from otel_actuator.web.urls import base_url
 
 StartResponse = Callable[..., Any]
@@ -17,8 +18,8 @@ Environ = dict[str, Any]
 class ActuatorWSGI:
     """Serves every path under the base path; anything else is a 404."""
 
-    def __init__(self, actuator: Actuator) -> None:
-        self.actuator = actuator
+    def __init__(self, dispatcher: Dispatcher) -> None:
+        self.dispatcher = dispatcher
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         response = self.respond(environ)
@@ -27,18 +28,16 @@ class ActuatorWSGI:
 
     def respond(self, environ: Environ) -> Response:
         path = environ.get("PATH_INFO", "") or "/"
-        base = self.actuator.settings.base_path
-        if not (path == base or path.startswith(base.rstrip("/") + "/")):
+        if not self.dispatcher.policy.owns(path):
             return Response(404, b'{"status":404,"error":"Not Found"}', [("Content-Type", "application/json")])
-        return self.actuator.dispatcher.handle(request_from_environ(environ, self.actuator))
+        return self.dispatcher.handle(request_from_environ(environ, self.dispatcher.policy))
 
 
 def response_headers(response: Response) -> list[tuple[str, str]]:
     return [*response.headers, ("Content-Length", str(len(response.body)))]
 
 
-def request_from_environ(environ: Environ, actuator: Actuator) -> Request:
-    settings = actuator.settings
+def request_from_environ(environ: Environ, policy: HttpPolicy) -> Request:
     headers: dict[str, str] = {}
     for key, value in environ.items():
         if key.startswith("HTTP_"):
@@ -49,18 +48,18 @@ def request_from_environ(environ: Environ, actuator: Actuator) -> Request:
     path = _decoded_path(environ)
     return Request(
         method=environ.get("REQUEST_METHOD", "GET"),
-        path=encoded_path(path[len(settings.base_path.rstrip("/")) :]),
+        path=encoded_path(path[len(policy.base_path.rstrip("/")) :]),
         base_url=base_url(
             environ.get("wsgi.url_scheme", "http"),
             host,
             environ.get("SCRIPT_NAME", ""),
-            settings.base_path,
+            policy.base_path,
             headers,
-            trust_forwarded=settings.forwarded_headers,
+            trust_forwarded=policy.forwarded_headers,
         ),
         query=tuple(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)),
         headers=headers,
-        body=_read_body(environ, settings.max_body_bytes + 1),
+        body=_read_body(environ, policy.max_body_bytes + 1),
         remote_addr=environ.get("REMOTE_ADDR"),
     )
 

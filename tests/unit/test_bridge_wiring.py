@@ -106,7 +106,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
 from otel_actuator.actuator import Actuator
-from otel_actuator.bridge import ActuatorLogExporter, ActuatorMetricReader, ActuatorSpanExporter
+from otel_actuator.bridge import ActuatorLogExporter, ActuatorSpanExporter, DefaultBridgeMetricReader
 from otel_actuator.bridge import current_bridge, default_bridge
 
 # What the SDK configurator does for OTEL_{TRACES,METRICS,LOGS}_EXPORTER=actuator, in its order.
@@ -114,7 +114,7 @@ assert current_bridge() is None
 tracer_provider = TracerProvider()
 tracer_provider.add_span_processor(BatchSpanProcessor(ActuatorSpanExporter()))
 trace.set_tracer_provider(tracer_provider)
-meter_provider = MeterProvider(metric_readers=[ActuatorMetricReader()])
+meter_provider = MeterProvider(metric_readers=[DefaultBridgeMetricReader()])
 metrics.set_meter_provider(meter_provider)
 logger_provider = LoggerProvider()
 logger_provider.add_log_record_processor(BatchLogRecordProcessor(ActuatorLogExporter()))

@@ -54,7 +54,7 @@ ENDPOINTS = [
 
 
 def _dispatcher(**settings: object) -> Dispatcher:
-    return Dispatcher(Settings(exposure_include=("*",), **settings), ENDPOINTS)  # type: ignore[arg-type]
+    return Dispatcher(Settings(exposure_include=("*",), **settings).http_policy(), ENDPOINTS)  # type: ignore[arg-type]
 
 
 def _get(path: str, accept: str = "*/*", method: str = "GET", **kw: object) -> Request:
@@ -90,7 +90,7 @@ def test_route_templates_name_the_operation_a_path_reaches() -> None:
     assert d.route_template("/deep") is None
     assert d.route_template("/nothing") is None
     assert d.route_template("/off") is None
-    assert Dispatcher(Settings(exposure_include=("open",)), ENDPOINTS).route_template("/echo") is None
+    assert Dispatcher(Settings(exposure_include=("open",)).http_policy(), ENDPOINTS).route_template("/echo") is None
     assert _dispatcher(base_path="/manage").route_template("/echo") == "/manage/echo"
 
 

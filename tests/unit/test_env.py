@@ -63,11 +63,10 @@ def _call(
     version: ApiVersion = ApiVersion.V3,
     authorized: bool = False,
 ) -> dict[str, Any]:
-    (endpoint,) = env.create(actuator)
+    (endpoint,) = env.create(actuator.settings, actuator.sources, actuator.sanitizer)
     operation = next(op for op in endpoint.operations if (op.selector is None) == (selector is None))
     ctx = OperationContext(
         request=Request("GET", "/env" + (f"/{selector}" if selector else ""), "http://test/actuator", query=query),
-        settings=actuator.settings,
         api_version=version,
         media_type=V3_JSON if version is ApiVersion.V3 else V2_JSON,
         authorized=authorized,
@@ -166,7 +165,7 @@ def test_planted_secrets_never_appear(show: str, authorized: bool, selector: Opt
 def test_planted_secrets_never_appear_through_the_dispatcher() -> None:
     settings = _settings(SHOW_WHEN_AUTHORIZED, username="ops", password="planted-settings-password")
     actuator = Actuator(settings)
-    dispatcher = Dispatcher(settings, env.create(actuator))
+    dispatcher = Dispatcher(settings.http_policy(), env.create(actuator.settings, actuator.sources, actuator.sanitizer))
     auth = "Basic " + base64.b64encode(b"ops:planted-settings-password").decode()
     for path in ("/env", "/env/DB_PASSWORD", "/env/DATABASE_URL", "/env/OTEL_ACTUATOR_PASSWORD"):
         response = dispatcher.handle(Request("GET", path, "http://test/actuator", headers={"authorization": auth}))
@@ -233,7 +232,7 @@ def test_bad_pattern_is_a_400(pattern: str) -> None:
 
 def test_bad_pattern_through_the_dispatcher() -> None:
     actuator = Actuator(_settings())
-    response = Dispatcher(actuator.settings, env.create(actuator)).handle(
+    response = Dispatcher(actuator.settings.http_policy(), env.create(actuator.settings, actuator.sources, actuator.sanitizer)).handle(
         Request("GET", "/env", "http://test/actuator", query=(("pattern", "(["),))
     )
     assert response.status == 400
@@ -274,7 +273,7 @@ def test_missing_property_is_a_404() -> None:
         _call(Actuator(_settings()), "NO_SUCH_PROPERTY_ANYWHERE")
     assert raised.value.status == 404
     actuator = Actuator(_settings())
-    response = Dispatcher(actuator.settings, env.create(actuator)).handle(
+    response = Dispatcher(actuator.settings.http_policy(), env.create(actuator.settings, actuator.sources, actuator.sanitizer)).handle(
         Request("GET", "/env/NO_SUCH_PROPERTY_ANYWHERE", "http://test/actuator")
     )
     assert response.status == 404
@@ -285,7 +284,7 @@ def test_missing_property_is_a_404() -> None:
 def test_versions_through_the_dispatcher(accept: str, has_default_profiles: bool) -> None:
     actuator = Actuator(_settings())
     headers = {"accept": accept} if accept else {}
-    response = Dispatcher(actuator.settings, env.create(actuator)).handle(
+    response = Dispatcher(actuator.settings.http_policy(), env.create(actuator.settings, actuator.sources, actuator.sanitizer)).handle(
         Request("GET", "/env/PID", "http://test/actuator", headers=headers)
     )
     assert response.status == 200

@@ -53,7 +53,7 @@ class FixedExchanges:
 
 
 def _get(actuator: Actuator, path: str, accept: str) -> Response:
-    dispatcher = Dispatcher(actuator.settings, httpexchanges.create(actuator))
+    dispatcher = Dispatcher(actuator.settings.http_policy(), httpexchanges.create(actuator.sources))
     return dispatcher.handle(Request("GET", path, "http://127.0.0.1/actuator", headers={"accept": accept}))
 
 
@@ -108,7 +108,7 @@ def test_httptrace_has_the_spring_boot_2_shape(actuator: Actuator) -> None:
 
 def test_httpexchanges_is_a_v3_name_and_httptrace_is_listed_for_both(actuator: Actuator) -> None:
     """SBA 2.7's server reads the index with a v3-first Accept, so httptrace must be in the v3 index too."""
-    dispatcher = Dispatcher(actuator.settings, httpexchanges.create(actuator))
+    dispatcher = Dispatcher(actuator.settings.http_policy(), httpexchanges.create(actuator.sources))
 
     def links(accept: str) -> set[str]:
         response = dispatcher.handle(Request("GET", "", "http://127.0.0.1/actuator", headers={"accept": accept}))

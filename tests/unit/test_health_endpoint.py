@@ -42,7 +42,7 @@ def typical(**settings: Any) -> Actuator:
 
 class Client:
     def __init__(self, actuator: Actuator) -> None:
-        self.dispatcher = Dispatcher(actuator.settings, health_endpoint.create(actuator))
+        self.dispatcher = Dispatcher(actuator.settings.http_policy(), health_endpoint.create(actuator.health, actuator.sanitizer, actuator.settings.health_show_details))
 
     async def get(self, path: str, accept: str = "", authorization: Optional[str] = None) -> Response:
         headers = {"accept": accept} if accept else {}
@@ -155,7 +155,7 @@ async def test_component_and_child_paths() -> None:
 
 
 async def test_group_paths() -> None:
-    client = Client(typical(health_groups=("messaging=broker",)))
+    client = Client(typical(health_groups={"messaging": ("broker",)}))
     root = body(await client.get("/health"))
     assert root["groups"] == ["liveness", "messaging", "readiness"]
     assert body(await client.get("/health/liveness")) == {"status": "UP", "components": {"ping": {"status": "UP"}}}
@@ -178,7 +178,7 @@ async def test_unknown_paths_are_404(path: str) -> None:
 
 @pytest.mark.parametrize(("status", "http"), [("DOWN", 503), ("OUT_OF_SERVICE", 503), ("UNKNOWN", 200), ("WARN", 200)])
 async def test_http_status_follows_the_health_status(status: str, http: int) -> None:
-    actuator = typical(health_groups=("core=db",))
+    actuator = typical(health_groups={"core": ("db",)})
     actuator.health.unregister("db")
     actuator.health.register("db", lambda: status)
     client = Client(actuator)
@@ -267,7 +267,7 @@ def test_the_blocking_entry_point_serves_health_too(release: threading.Event) ->
     actuator = make_actuator(health_timeout=0.1)
     actuator.health.register("hangs", release.wait)
     actuator.health.register("db", lambda: True)
-    dispatcher = Dispatcher(actuator.settings, health_endpoint.create(actuator))
+    dispatcher = Dispatcher(actuator.settings.http_policy(), health_endpoint.create(actuator.health, actuator.sanitizer, actuator.settings.health_show_details))
     for _ in range(2):  # a second request joins the hung run from the first one's closed event loop
         response = dispatcher.handle(Request("GET", "/health", "http://localhost/actuator"))
         assert response.status == 503
@@ -275,7 +275,8 @@ def test_the_blocking_entry_point_serves_health_too(release: threading.Event) ->
 
 
 def test_the_endpoint_declares_root_and_path_operations() -> None:
-    (endpoint,) = health_endpoint.create(make_actuator())
+    made = make_actuator()
+    (endpoint,) = health_endpoint.create(made.health, made.sanitizer, made.settings.health_show_details)
     assert endpoint.id == "health"
     assert endpoint.sensitive is False
     assert endpoint.link_names() == {"health": "/health", "health-path": "/health/{*path}"}

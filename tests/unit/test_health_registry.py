@@ -415,7 +415,7 @@ async def test_liveness_is_ping_alone_and_readiness_is_everything() -> None:
 
 
 async def test_groups_from_settings() -> None:
-    health = registry(health_groups=("core=db+cache", "everything=*", "empty="))
+    health = registry(health_groups={"core": ("db", "cache"), "everything": ("*",), "empty": ()})
     for name in ("db", "cache", "queue"):
         health.register(name, lambda: True)
     assert health.group_names() == ["core", "empty", "everything", "liveness", "readiness"]
@@ -428,7 +428,7 @@ async def test_groups_from_settings() -> None:
 @pytest.mark.parametrize("item", ["nameless", "=db", "a/b=db", "core=db/x"])
 def test_malformed_group_settings_are_refused(item: str) -> None:
     with pytest.raises(SettingsError, match="HEALTH_GROUPS"):
-        registry(health_groups=(item,))
+        Settings.from_env({"OTEL_ACTUATOR_HEALTH_GROUPS": item})
 
 
 async def test_register_can_join_groups_and_unregister_leaves_them() -> None:
@@ -455,7 +455,7 @@ async def test_add_group_defines_or_redefines_a_group() -> None:
 
 
 async def test_group_paths_only_reach_members() -> None:
-    health = registry(health_groups=("core=db",))
+    health = registry(health_groups={"core": ("db",)})
     health.register("db", lambda: True)
     health.register("cache", lambda: True)
     assert await health.evaluate_path(["db"], group="core") == Health.up()

@@ -45,11 +45,10 @@ def _settings(**overrides: Any) -> Settings:
 
 
 def _read(actuator: Actuator) -> dict[str, Any]:
-    (endpoint,) = info.create(actuator)
+    (endpoint,) = info.create(actuator.settings, actuator.sources, actuator.sanitizer)
     (operation,) = endpoint.operations
     ctx = OperationContext(
         request=Request("GET", "/info", "http://test/actuator"),
-        settings=actuator.settings,
         api_version=ApiVersion.V3,
         media_type=V3_JSON,
         authorized=False,
@@ -144,8 +143,8 @@ def test_bad_info_file_is_logged_once_and_left_out(
         path.write_text(content)
     with caplog.at_level(logging.WARNING, logger="otel_actuator"):
         actuator = Actuator(_settings(info_git_file=str(path)))
-        (endpoint,) = info.create(actuator)
-        dispatcher = Dispatcher(actuator.settings, [endpoint])
+        (endpoint,) = info.create(actuator.settings, actuator.sources, actuator.sanitizer)
+        dispatcher = Dispatcher(actuator.settings.http_policy(), [endpoint])
         for _ in range(3):
             response = dispatcher.handle(Request("GET", "/info", "http://test/actuator"))
             assert response.status == 200
@@ -192,8 +191,8 @@ def test_contributors_do_not_leak_into_the_next_request(tmp_path: Path) -> None:
 
     actuator = Actuator(_settings(info_git_file=str(path)))
     actuator.add_info_contributor(once)
-    (endpoint,) = info.create(actuator)
-    dispatcher = Dispatcher(actuator.settings, [endpoint])
+    (endpoint,) = info.create(actuator.settings, actuator.sources, actuator.sanitizer)
+    dispatcher = Dispatcher(actuator.settings.http_policy(), [endpoint])
     first = json.loads(dispatcher.handle(Request("GET", "/info", "http://test/actuator")).body)
     second = json.loads(dispatcher.handle(Request("GET", "/info", "http://test/actuator")).body)
     assert first["git"]["commit"]["note"] == "first call only"
@@ -228,8 +227,8 @@ def test_extra_sanitize_keys_from_settings() -> None:
 @pytest.mark.parametrize("accept", [V3_JSON, V2_JSON, "application/json", ""])
 def test_served_through_the_dispatcher(accept: str) -> None:
     actuator = Actuator(_settings())
-    endpoints: list[Endpoint] = info.create(actuator)
-    response = Dispatcher(actuator.settings, endpoints).handle(
+    endpoints: list[Endpoint] = info.create(actuator.settings, actuator.sources, actuator.sanitizer)
+    response = Dispatcher(actuator.settings.http_policy(), endpoints).handle(
         Request("GET", "/info", "http://test/actuator", headers={"accept": accept} if accept else {})
     )
     assert response.status == 200

@@ -21,7 +21,7 @@ TEXT = "text/plain;charset=UTF-8"
 def _dispatcher(logs: Optional[LogSource] = None, **settings: Any) -> tuple[Dispatcher, Actuator]:
     config = Settings(exposure_include=("*",), **settings)
     actuator = Actuator(config, logs=logs)
-    return Dispatcher(config, logfile.create(actuator)), actuator
+    return Dispatcher(config.http_policy(), logfile.create(actuator.sources, actuator.settings.logfile_path)), actuator
 
 
 def _get(dispatcher: Dispatcher, range_header: Optional[str] = None, accept: str = SBA_ACCEPT) -> Response:

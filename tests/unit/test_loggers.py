@@ -45,7 +45,7 @@ def prefix() -> Iterator[str]:
 
 def _dispatcher(**settings: Any) -> Dispatcher:
     config = Settings(exposure_include=("*",), **settings)
-    return Dispatcher(config, loggers.create(Actuator(config)))
+    return Dispatcher(config.http_policy(), loggers.create(config.logger_groups))
 
 
 def _get(dispatcher: Dispatcher, path: str, accept: str = V3_JSON) -> Response:
@@ -275,7 +275,7 @@ def test_absurd_new_names_are_400(name: str, fragment: str) -> None:
 
 def test_groups_are_listed_read_and_set_together(prefix: str) -> None:
     members = (f"{prefix}.web", f"{prefix}.http")
-    dispatcher = _dispatcher(logger_groups=(f"web={members[0]}+{members[1]}",))
+    dispatcher = _dispatcher(logger_groups={"web": (members[0], members[1])})
     assert _json(_get(dispatcher, "/loggers"))["groups"] == {"web": {"members": list(members)}}
 
     assert _post(dispatcher, "/loggers/web", b'{"configuredLevel": "warning"}').status == 204
@@ -293,4 +293,4 @@ def test_groups_are_listed_read_and_set_together(prefix: str) -> None:
 @pytest.mark.parametrize("spec", ["noequals", "=a+b", "name=", "name=+"])
 def test_malformed_group_settings_are_rejected(spec: str) -> None:
     with pytest.raises(SettingsError, match="LOGGER_GROUPS"):
-        loggers.parse_groups((spec,))
+        Settings.from_env({"OTEL_ACTUATOR_LOGGER_GROUPS": spec})

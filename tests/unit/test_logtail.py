@@ -10,7 +10,8 @@ import pytest
 from otel_actuator.actuator import Actuator
 from otel_actuator.settings import Settings
 from otel_actuator.sources import LogSource
-from otel_actuator.sources.logs import FileLogSource, LogTail, LogTailHandler, install_log_tail
+from otel_actuator.boot import install_log_tail
+from otel_actuator.sources.logs import FileLogSource, LogTail, LogTailHandler
 
 
 def _text(source: LogSource) -> str:

@@ -42,11 +42,10 @@ def _actuator() -> Actuator:
 
 
 def _read(actuator: Actuator) -> dict[str, Any]:
-    (endpoint,) = mappings.create(actuator)
+    (endpoint,) = mappings.create(actuator.sources, actuator.settings.service_name)
     (operation,) = endpoint.operations
     ctx = OperationContext(
         request=Request("GET", "/mappings", "http://test/actuator"),
-        settings=actuator.settings,
         api_version=ApiVersion.V3,
         media_type=V3_JSON,
         authorized=False,
@@ -140,7 +139,7 @@ def test_context_is_named_after_the_service() -> None:
 def test_served_through_the_dispatcher(accept: str, parent_kept: bool) -> None:
     actuator = _actuator()
     actuator.mappings_provider = lambda: ROUTES
-    response = Dispatcher(actuator.settings, mappings.create(actuator)).handle(
+    response = Dispatcher(actuator.settings.http_policy(), mappings.create(actuator.sources, actuator.settings.service_name)).handle(
         Request("GET", "/mappings", "http://test/actuator", headers={"accept": accept})
     )
     assert response.status == 200

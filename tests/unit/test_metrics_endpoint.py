@@ -49,7 +49,7 @@ REQUESTS = [
 
 
 def _get(actuator: Actuator, path: str, query: tuple[tuple[str, str], ...] = (), accept: str = SBA_ACCEPT) -> Response:
-    dispatcher = Dispatcher(actuator.settings, metrics.create(actuator))
+    dispatcher = Dispatcher(actuator.settings.http_policy(), metrics.create(actuator.sources))
     request = Request("GET", path, "http://127.0.0.1/actuator", query=query, headers={"accept": accept})
     return dispatcher.handle(request)
 

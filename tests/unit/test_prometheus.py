@@ -41,7 +41,7 @@ def _samples(text: str) -> dict[str, list[Sample]]:
 
 
 def test_text_format_parses_and_names_meters_like_micrometer() -> None:
-    body, content_type = _bridge_with_meters().prometheus.render("text/plain")
+    body, content_type = _bridge_with_meters().prometheus.render(False)
     assert content_type == TEXT_CONTENT_TYPE == "text/plain;version=0.0.4;charset=utf-8"
     families = {family.name: family for family in parse_text(body.decode())}
 
@@ -69,14 +69,14 @@ def test_text_format_parses_and_names_meters_like_micrometer() -> None:
 
 
 def test_overflow_series_become_a_label() -> None:
-    body, _ = _bridge_with_meters().prometheus.render("")
+    body, _ = _bridge_with_meters().prometheus.render(False)
     visits = _samples(body.decode())["visits"]
     overflow = [s for s in visits if s.labels == {"otel_metric_overflow": "true"}]
     assert len(visits) == 3 and overflow[0].value == 3.0
 
 
 def test_openmetrics_when_accept_asks_for_it() -> None:
-    body, content_type = _bridge_with_meters().prometheus.render(OPENMETRICS_ACCEPT)
+    body, content_type = _bridge_with_meters().prometheus.render(True)
     assert content_type == OPENMETRICS_CONTENT_TYPE
     text = body.decode()
     assert text.endswith("# EOF\n")
@@ -86,7 +86,7 @@ def test_openmetrics_when_accept_asks_for_it() -> None:
 
 
 def _dispatch(actuator: Actuator, accept: str) -> Response:
-    dispatcher = Dispatcher(actuator.settings, prometheus.create(actuator))
+    dispatcher = Dispatcher(actuator.settings.http_policy(), prometheus.create(actuator.sources))
     return dispatcher.handle(Request("GET", "/prometheus", "http://127.0.0.1/actuator", headers={"accept": accept}))
 
 
@@ -116,17 +116,17 @@ def test_unchanged_histogram_series_reuse_their_lines_and_changed_ones_do_not() 
     duration = provider.get_meter("shop").create_histogram("job.duration", unit="s")
     for kind in ("import", "export", "purge"):
         duration.record(0.2, {"job.kind": kind})
-    first, _ = bridge.prometheus.render("text/plain")
+    first, _ = bridge.prometheus.render(False)
 
     duration.record(3.0, {"job.kind": "export"})  # one series changes, two stay as they were
-    second, _ = bridge.prometheus.render("text/plain")
+    second, _ = bridge.prometheus.render(False)
     fresh = exposition(bridge.metric_reader.families(), openmetrics=False)  # rendered without reuse
     assert second == fresh != first
     exports = [s for s in _samples(second.decode())["job_duration_seconds"] if s.labels.get("job_kind") == "export"]
     assert {(s.name, s.labels.get("le")): s.value for s in exports}[("job_duration_seconds_count", None)] == 2.0
 
     # The OpenMetrics page of the same collection shares the reused lines and still parses.
-    page, _ = bridge.prometheus.render(OPENMETRICS_ACCEPT)
+    page, _ = bridge.prometheus.render(True)
     assert {f.name for f in parse_openmetrics(page.decode())} >= {"job_duration_seconds"}
 
 

@@ -53,7 +53,6 @@ def _post(endpoint: Endpoint, actuator: Actuator) -> Result:
     assert operation.method == "POST"
     ctx = OperationContext(
         request=Request("POST", "/shutdown", "http://test/actuator"),
-        settings=actuator.settings,
         api_version=ApiVersion.V3,
         media_type=V3_JSON,
         authorized=True,
@@ -64,10 +63,10 @@ def _post(endpoint: Endpoint, actuator: Actuator) -> Result:
 
 
 def test_disabled_by_default() -> None:
-    (endpoint,) = shutdown.create(Actuator(Settings()))
+    (endpoint,) = shutdown.create(Actuator(Settings()).sources, False)
     assert endpoint.id == "shutdown"
     assert not endpoint.enabled
-    (enabled,) = shutdown.create(_actuator())
+    (enabled,) = shutdown.create(_actuator().sources, True)
     assert enabled.enabled
 
 
@@ -75,7 +74,7 @@ def test_answers_first_and_stops_later(timers: list[RecordingTimer]) -> None:
     calls: list[str] = []
     actuator = _actuator()
     actuator.shutdown_hook = lambda: calls.append("stop")
-    (endpoint,) = shutdown.create(actuator)
+    (endpoint,) = shutdown.create(actuator.sources, actuator.settings.shutdown_enabled)
     result = _post(endpoint, actuator)
     assert result.status == 200
     assert result.body == {"message": "Shutting down, bye..."}
@@ -91,7 +90,7 @@ def test_repeated_requests_stop_once_while_pending(timers: list[RecordingTimer])
     calls: list[str] = []
     actuator = _actuator()
     actuator.shutdown_hook = lambda: calls.append("stop")
-    (endpoint,) = shutdown.create(actuator)
+    (endpoint,) = shutdown.create(actuator.sources, actuator.settings.shutdown_enabled)
     _post(endpoint, actuator)
     second = _post(endpoint, actuator)
     assert second.body == {"message": "Shutting down, bye..."}
@@ -107,7 +106,7 @@ def test_without_hook_sends_sigterm_to_itself(timers: list[RecordingTimer], monk
     sent: list[tuple[int, int]] = []
     monkeypatch.setattr(os, "kill", lambda pid, sig: sent.append((pid, sig)))
     actuator = _actuator()
-    (endpoint,) = shutdown.create(actuator)
+    (endpoint,) = shutdown.create(actuator.sources, actuator.settings.shutdown_enabled)
     _post(endpoint, actuator)
     assert sent == []
     timers[0].fire()
@@ -122,7 +121,7 @@ def test_failing_hook_is_logged_and_allows_a_retry(
 
     actuator = _actuator()
     actuator.shutdown_hook = broken
-    (endpoint,) = shutdown.create(actuator)
+    (endpoint,) = shutdown.create(actuator.sources, actuator.settings.shutdown_enabled)
     _post(endpoint, actuator)
     with caplog.at_level(logging.WARNING, logger="otel_actuator"):
         timers[0].fire()
@@ -141,7 +140,7 @@ def test_real_timer_runs_the_hook_on_a_daemon_thread() -> None:
 
     actuator = _actuator()
     actuator.shutdown_hook = hook
-    (endpoint,) = shutdown.create(actuator, delay=0.0)
+    (endpoint,) = shutdown.create(actuator.sources, actuator.settings.shutdown_enabled, delay=0.0)
     _post(endpoint, actuator)
     assert done.wait(10)
     assert ran_on[0] is not threading.main_thread()
@@ -151,7 +150,7 @@ def test_real_timer_runs_the_hook_on_a_daemon_thread() -> None:
 @pytest.mark.parametrize(("enabled", "status"), [(False, 404), (True, 200)])
 def test_through_the_dispatcher(timers: list[RecordingTimer], enabled: bool, status: int) -> None:
     actuator = _actuator(enabled)
-    dispatcher = Dispatcher(actuator.settings, shutdown.create(actuator))
+    dispatcher = Dispatcher(actuator.settings.http_policy(), shutdown.create(actuator.sources, actuator.settings.shutdown_enabled))
     actuator.shutdown_hook = lambda: None
     response = dispatcher.handle(Request("POST", "/shutdown", "http://test/actuator"))
     assert response.status == status

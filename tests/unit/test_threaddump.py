@@ -319,7 +319,7 @@ def test_the_running_task_of_the_calling_loop_is_runnable_and_ids_are_stable() -
 
 def _dispatcher() -> Dispatcher:
     settings = Settings(exposure_include=("*",))
-    return Dispatcher(settings, threaddump.create(Actuator(settings)))
+    return Dispatcher(settings.http_policy(), threaddump.create())
 
 
 def _get(accept: str) -> Response:

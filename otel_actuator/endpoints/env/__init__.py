@@ -32,7 +32,7 @@ from otel_actuator.sanitize import MASK, Sanitizer
 from otel_actuator.settings import PREFIX, Settings
 
 if TYPE_CHECKING:
-    from otel_actuator.actuator import Actuator
+    from otel_actuator.sources import Sources
 
 _logger = logging.getLogger("otel_actuator")
 
@@ -57,12 +57,14 @@ class _Source:
     properties: Mapping[str, _Property]
 
 
-def create(actuator: Actuator) -> list[Endpoint]:
+def create(settings: Settings, sources: Sources, sanitizer: Sanitizer) -> list[Endpoint]:
+    show_values = settings.env_show_values
+
     def read_all(ctx: OperationContext) -> Result:
-        all_sources = _sources(actuator)
+        all_sources = _sources(settings, sources)
         matches = _name_filter(ctx, [key for source in all_sources for key in source.properties])
-        shown = _Shown(ctx, actuator.sanitizer)
-        sources = [
+        shown = _Shown(ctx.may_see(show_values), sanitizer)
+        rendered = [
             {
                 "name": source.name,
                 "properties": {
@@ -73,25 +75,25 @@ def create(actuator: Actuator) -> list[Endpoint]:
             }
             for source in all_sources
         ]
-        return Result({**_profiles(ctx), "propertySources": sources})
+        return Result({**_profiles(ctx), "propertySources": rendered})
 
     def read_one(ctx: OperationContext) -> Result:
         name = ctx.selector or ""
-        shown = _Shown(ctx, actuator.sanitizer)
+        shown = _Shown(ctx.may_see(show_values), sanitizer)
         found: Optional[dict[str, Any]] = None
-        sources: list[dict[str, Any]] = []
-        for source in _sources(actuator):
+        listed: list[dict[str, Any]] = []
+        for source in _sources(settings, sources):
             prop = source.properties.get(name)
             if prop is None:
-                sources.append({"name": source.name})
+                listed.append({"name": source.name})
                 continue
             rendered = shown.property(source.name, name, prop)
             if found is None:
                 found = {"source": source.name, "value": rendered["value"]}
-            sources.append({"name": source.name, "property": rendered})
+            listed.append({"name": source.name, "property": rendered})
         if found is None:
             raise not_found(f"No property source contains '{name}'")
-        return Result({"property": found, **_profiles(ctx), "propertySources": sources})
+        return Result({"property": found, **_profiles(ctx), "propertySources": listed})
 
     return [
         Endpoint(
@@ -130,8 +132,8 @@ def _name_filter(ctx: OperationContext, keys: Sequence[str]) -> Callable[[str], 
 class _Shown:
     """Renders one property as the caller may see it."""
 
-    def __init__(self, ctx: OperationContext, sanitizer: Sanitizer) -> None:
-        self._visible = ctx.may_see(ctx.settings.env_show_values)
+    def __init__(self, visible: bool, sanitizer: Sanitizer) -> None:
+        self._visible = visible
         self._sanitizer = sanitizer
 
     def property(self, source: str, key: str, prop: _Property) -> dict[str, Any]:
@@ -152,25 +154,25 @@ def _display(value: Any) -> Any:
     return json.dumps(value, ensure_ascii=False, default=str)
 
 
-def _sources(actuator: Actuator) -> list[_Source]:
-    sources = [
+def _sources(settings: Settings, sources: Sources) -> list[_Source]:
+    found = [
         _Source(SYSTEM_PROPERTIES, _system_properties()),
         _Source(
             SYSTEM_ENVIRONMENT,
             {k: _Property(v, f'System Environment Property "{k}"') for k, v in os.environ.copy().items()},
         ),
-        _Source(SETTINGS_SOURCE, _settings_properties(actuator.settings)),
-        _Source(RESOURCE_SOURCE, {str(k): _Property(v) for k, v in actuator.resource_attributes.items()}),
+        _Source(SETTINGS_SOURCE, _settings_properties(settings)),
+        _Source(RESOURCE_SOURCE, {str(k): _Property(v) for k, v in sources.resource_attributes.items()}),
     ]
-    for name, provider in list(actuator.property_sources):
+    for name, provider in list(sources.property_sources):
         try:
             properties = provider()
             if not isinstance(properties, Mapping):
                 raise TypeError(f"returned {type(properties).__name__}, not a mapping")
-            sources.append(_Source(name, {str(k): _Property(v) for k, v in properties.items()}))
+            found.append(_Source(name, {str(k): _Property(v) for k, v in properties.items()}))
         except Exception:
             _logger.warning("property source %r failed; it is left out of env", name, exc_info=True)
-    return sources
+    return found
 
 
 def _system_properties() -> dict[str, _Property]:

@@ -20,13 +20,14 @@ from otel_actuator.core.endpoint import Endpoint, Operation, OperationContext, R
 from otel_actuator.endpoints.info.files import InfoFileError, build_info, git_info
 
 if TYPE_CHECKING:
-    from otel_actuator.actuator import Actuator
+    from otel_actuator.sanitize import Sanitizer
+    from otel_actuator.settings import Settings
+    from otel_actuator.sources import Sources
 
 _logger = logging.getLogger("otel_actuator")
 
 
-def create(actuator: Actuator) -> list[Endpoint]:
-    settings = actuator.settings
+def create(settings: Settings, sources: Sources, sanitizer: Sanitizer) -> list[Endpoint]:
     # Build-time files do not change while the process runs: read once, and a bad one is logged once.
     build = _load(settings.info_build_file, build_info, "OTEL_ACTUATOR_INFO_BUILD_FILE")
     git = _load(settings.info_git_file, git_info, "OTEL_ACTUATOR_INFO_GIT_FILE")
@@ -34,7 +35,7 @@ def create(actuator: Actuator) -> list[Endpoint]:
         build["version"] = settings.app_version
 
     def read(ctx: OperationContext) -> Result:
-        info: dict[str, Any] = {"app": _app(actuator)}
+        info: dict[str, Any] = {"app": _app(settings)}
         if build:
             info["build"] = copy.deepcopy(build)  # contributors merge into the copy, never into the cache
         if git:
@@ -42,17 +43,16 @@ def create(actuator: Actuator) -> list[Endpoint]:
         info["python"] = {"version": platform.python_version(), "implementation": platform.python_implementation()}
         info["os"] = {"name": platform.system(), "version": platform.release(), "arch": platform.machine()}
         info["process"] = _process()
-        for contributor in list(actuator.info_contributors):
+        for contributor in list(sources.info_contributors):
             contributed = _contribution(contributor)
             if contributed is not None:
                 deep_merge(info, contributed)
-        return Result(actuator.sanitizer.sanitize_mapping(info))
+        return Result(sanitizer.sanitize_mapping(info))
 
     return [Endpoint(id="info", operations=(Operation("GET", read, blocking=True),))]
 
 
-def _app(actuator: Actuator) -> dict[str, Any]:
-    settings = actuator.settings
+def _app(settings: Settings) -> dict[str, Any]:
     app: dict[str, Any] = {"name": settings.service_name}
     if settings.app_description is not None:
         app["description"] = settings.app_description

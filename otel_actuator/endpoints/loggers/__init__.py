@@ -14,22 +14,18 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Optional
+from typing import Any, Optional
 
 from otel_actuator.core.endpoint import Endpoint, Operation, OperationContext, Result
 from otel_actuator.core.errors import bad_request, not_found
 from otel_actuator.endpoints.loggers import levels as logging_levels
-from otel_actuator.settings import PREFIX, SettingsError
-
-if TYPE_CHECKING:
-    from otel_actuator.actuator import Actuator
 
 ROOT = "ROOT"
 MAX_NAME_LENGTH = 255
 
 
-def create(actuator: Actuator) -> list[Endpoint]:
-    loggers = LoggersEndpoint(parse_groups(actuator.settings.logger_groups))
+def create(groups: Mapping[str, tuple[str, ...]]) -> list[Endpoint]:
+    loggers = LoggersEndpoint(groups)
     return [
         Endpoint(
             "loggers",
@@ -40,18 +36,6 @@ def create(actuator: Actuator) -> list[Endpoint]:
             ),
         )
     ]
-
-
-def parse_groups(specs: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
-    """``name=a+b`` entries -> {name: (a, b)}; a malformed entry is a configuration error."""
-    groups: dict[str, tuple[str, ...]] = {}
-    for spec in specs:
-        name, sep, members = spec.partition("=")
-        names = tuple(m.strip() for m in members.split("+") if m.strip())
-        if not sep or not name.strip() or not names:
-            raise SettingsError(f"{PREFIX}LOGGER_GROUPS entry {spec!r}: expected name=logger+logger")
-        groups[name.strip()] = names
-    return groups
 
 
 class LoggersEndpoint:

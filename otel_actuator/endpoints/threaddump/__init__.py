@@ -10,19 +10,16 @@ from __future__ import annotations
 import datetime as _dt
 import platform
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from otel_actuator.core.endpoint import Endpoint, Operation, OperationContext, Result
 from otel_actuator.core.negotiation import JSON_AND_TEXT, TEXT_PLAIN
 from otel_actuator.endpoints.threaddump import snapshot as threads
 
-if TYPE_CHECKING:
-    from otel_actuator.actuator import Actuator
-
 TEXT_CONTENT_TYPE = "text/plain;charset=UTF-8"
 
 
-def create(actuator: Actuator) -> list[Endpoint]:
+def create() -> list[Endpoint]:
     return [Endpoint("threaddump", (Operation("GET", dump, produces=JSON_AND_TEXT),))]
 
 

@@ -4,8 +4,11 @@ A thread blocked in C code (a lock, ``time.sleep``, a socket) shows no frame for
 Python frame stands on the call instruction instead. From it we read the callee's name and, without
 running any code, the receiver and arguments that are plain names, constants or attributes of those
 (locals and globals are looked up, attributes read with ``inspect.getattr_static``). Other arguments
-are ``UNKNOWN``; an argument that branches (``a if c else b``) hides the call altogether. Works with
-the bytecode of CPython 3.9 to 3.13.
+are ``UNKNOWN``; an argument that branches (``a if c else b``) hides the call altogether.
+
+Bytecode changes with every CPython minor version, and misread bytecode would name the wrong call, so the
+reader is only used on the versions in ``SUPPORTED_VERSIONS``, whose bytecode it was written for and
+checked against; callers ask :func:`reads_this_python` first.
 """
 
 from __future__ import annotations
@@ -14,10 +17,14 @@ import builtins
 import dis
 import functools
 import inspect
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import CodeType, FrameType
 from typing import Any, Optional
+
+#: CPython (major, minor) versions whose bytecode this reader knows.
+SUPPORTED_VERSIONS: tuple[tuple[int, int], ...] = ((3, 9), (3, 10), (3, 11), (3, 12), (3, 13))
 
 MISSING: Any = object()  # a name or attribute we could not resolve without running code
 UNKNOWN: Any = object()  # an argument that was passed but is an expression we do not evaluate
@@ -31,6 +38,11 @@ _NAME_LOADS = frozenset({"LOAD_GLOBAL", "LOAD_NAME"})
 _ATTR_LOADS = frozenset({"LOAD_ATTR", "LOAD_METHOD"})
 _CALLEE_LOADS = _ATTR_LOADS | _LOCAL_LOADS | _NAME_LOADS
 _JUMPS = frozenset(dis.hasjrel) | frozenset(dis.hasjabs)
+
+
+def reads_this_python() -> bool:
+    """Whether the running interpreter's bytecode is one this reader knows."""
+    return sys.implementation.name == "cpython" and sys.version_info[:2] in SUPPORTED_VERSIONS
 
 
 @dataclass(frozen=True)

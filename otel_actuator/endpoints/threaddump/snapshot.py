@@ -17,6 +17,11 @@ A thread's state comes from the C call its innermost Python frame stands on (see
 
 Anything else is RUNNABLE. A task is RUNNABLE while it runs or is ready to run, TIMED_WAITING in
 ``asyncio.sleep`` or ``wait_for`` with a timeout, WAITING otherwise; its stack follows the await chain.
+
+On a Python whose bytecode the call-site reader does not know (``callsite.SUPPORTED_VERSIONS``) every
+thread is RUNNABLE, with no lock info and no native top frame, and the first dump says so once at INFO:
+a thread shown running is less wrong than one shown waiting on a misread call. Task states do not
+depend on bytecode.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import logging
 import os
 import queue
 import select
@@ -36,7 +42,10 @@ from dataclasses import dataclass
 from types import CodeType, FrameType
 from typing import Any, Optional
 
+from otel_actuator.endpoints.threaddump import callsite
 from otel_actuator.endpoints.threaddump.callsite import MISSING, Call, call_at
+
+_logger = logging.getLogger("otel_actuator")
 
 RUNNABLE = "RUNNABLE"
 WAITING = "WAITING"
@@ -94,6 +103,7 @@ def register_loop(loop: asyncio.AbstractEventLoop) -> None:
 def snapshot() -> list[ThreadSnapshot]:
     """Every live thread, then every unfinished task of the known event loops."""
     frames = sys._current_frames()
+    states_known = _reads_call_sites()
     result: list[ThreadSnapshot] = []
     for thread in threading.enumerate():
         ident = thread.ident
@@ -101,17 +111,41 @@ def snapshot() -> list[ThreadSnapshot]:
             continue
         native_id = getattr(thread, "native_id", None)
         thread_id = native_id if isinstance(native_id, int) else ident
-        result.append(_thread_snapshot(thread_id, thread.name, thread.daemon, frames.pop(ident, None)))
+        frame = frames.pop(ident, None)
+        result.append(_thread_snapshot(thread_id, thread.name, thread.daemon, frame, states_known))
     # Threads started with _thread directly are unknown to threading; they never block exit.
     for ident, frame in frames.items():
-        result.append(_thread_snapshot(ident, f"unregistered-{ident}", True, frame))
+        result.append(_thread_snapshot(ident, f"unregistered-{ident}", True, frame, states_known))
     result.extend(_task_snapshots())
     return result
 
 
-def _thread_snapshot(thread_id: int, name: str, daemon: bool, frame: Optional[FrameType]) -> ThreadSnapshot:
+_unknown_bytecode_noted = False
+
+
+def _reads_call_sites() -> bool:
+    """Whether thread states can be read from bytecode here; says once, at INFO, when they cannot."""
+    global _unknown_bytecode_noted
+    if callsite.reads_this_python():
+        return True
+    if not _unknown_bytecode_noted:
+        _unknown_bytecode_noted = True
+        known = ", ".join(f"{major}.{minor}" for major, minor in callsite.SUPPORTED_VERSIONS)
+        _logger.info(
+            "thread dumps show every thread as RUNNABLE, with no lock info: the call-site reader knows the "
+            "bytecode of CPython %s, not of %s %d.%d",
+            known,
+            sys.implementation.name,
+            *sys.version_info[:2],
+        )
+    return False
+
+
+def _thread_snapshot(
+    thread_id: int, name: str, daemon: bool, frame: Optional[FrameType], states_known: bool
+) -> ThreadSnapshot:
     stack = _stack(_frame_chain(frame))
-    wait = _wait_of(frame) if frame is not None else None
+    wait = _wait_of(frame) if frame is not None and states_known else None
     if wait is None:
         return ThreadSnapshot(thread_id, name, daemon, RUNNABLE, stack)
     frames = stack if wait.frame is None else (wait.frame, *stack)
@@ -163,7 +197,7 @@ def _wait_of(frame: FrameType) -> Optional[_Wait]:
     try:
         call = call_at(frame)
         return _classify(frame, call) if call is not None else None
-    except Exception:  # bytecode of a Python version we do not know: report the thread as running
+    except Exception:  # an instruction sequence the reader did not expect: report the thread as running
         return None
 
 
