@@ -6,7 +6,7 @@ without FastAPI, Flask or the OpenTelemetry SDK's optional parts costs nothing:
 * mounting: :func:`mount_fastapi`, :func:`mount_flask`, :func:`serve_management` (any process);
 * configuration: :class:`Settings`, :class:`SettingsError`;
 * the actuator a mount returns: :class:`Actuator`, its :class:`Sources`, :class:`Sanitizer`;
-* your own OpenTelemetry providers: :class:`Bridge`;
+* your own OpenTelemetry providers: :func:`connect` (one call), or :class:`Bridge` piece by piece;
 * health checks: :class:`HealthIndicator`, :class:`Health`, :class:`Status`, :class:`CompositeHealth`,
   and the ready-made :class:`RedisHealthIndicator`, :class:`AsyncRedisHealthIndicator`,
   :class:`SqlAlchemyHealthIndicator`, :class:`AsyncSqlAlchemyHealthIndicator`, :class:`DiskSpaceHealthIndicator`;
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from otel_actuator.actuator import Actuator
     from otel_actuator.boot import Running, running, serve_management
     from otel_actuator.bridge import Bridge
+    from otel_actuator.bridge.setup import connect
     from otel_actuator.health import (
         AsyncRedisHealthIndicator,
         AsyncSqlAlchemyHealthIndicator,
@@ -48,6 +49,7 @@ _LAZY = {
     "running": "otel_actuator.boot",
     "serve_management": "otel_actuator.boot",
     "Bridge": "otel_actuator.bridge",
+    "connect": "otel_actuator.bridge.setup",
     "AsyncRedisHealthIndicator": "otel_actuator.health",
     "AsyncSqlAlchemyHealthIndicator": "otel_actuator.health",
     "CompositeHealth": "otel_actuator.health",
@@ -88,6 +90,7 @@ __all__ = [
     "Sources",
     "SqlAlchemyHealthIndicator",
     "Status",
+    "connect",
     "mount_fastapi",
     "mount_flask",
     "running",

@@ -21,7 +21,7 @@ import threading
 import weakref
 from collections.abc import Mapping
 from types import FrameType
-from typing import TYPE_CHECKING, Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
 from otel_actuator.actuator import Actuator
 from otel_actuator.settings import Settings
@@ -62,12 +62,44 @@ class Running:
 # -- preparing an actuator ---------------------------------------------------------------------
 
 
-def prepare(actuator: Optional[Actuator] = None, settings: Optional[Settings] = None) -> Actuator:
-    """Use the given actuator or build one; fill its sources from the process's bridge and a log tail."""
+def prepare(
+    actuator: Optional[Actuator] = None,
+    settings: Optional[Settings] = None,
+    *,
+    instrument_app: Optional[Callable[[], None]] = None,
+) -> Actuator:
+    """Use the given actuator or build one; fill its sources from the process's bridge and a log tail.
+
+    Without ``opentelemetry-instrument`` (no process bridge yet) and unless ``telemetry_setup`` is off, the
+    OpenTelemetry providers are connected first (:func:`otel_actuator.bridge.setup.connect`) and
+    ``instrument_app`` instruments the framework app, so one mount call gives every signal. An actuator
+    whose sources are already filled (an existing setup) is left as it is.
+    """
     actuator = actuator or Actuator(settings)
+    sources = actuator.sources
+    if actuator.settings.telemetry_setup and sources.meters is None and sources.exchanges is None:
+        connect_telemetry(actuator.settings, instrument_app)
     fill_from_default_bridge(actuator)
     install_log_tail(actuator)
     return actuator
+
+
+def connect_telemetry(settings: Settings, instrument_app: Optional[Callable[[], None]]) -> None:
+    """Connect the providers once per process (zero code has done it already), then instrument the app."""
+    from otel_actuator.bridge import current_bridge
+
+    if current_bridge() is not None:
+        return
+    try:
+        from otel_actuator.bridge.setup import connect
+
+        connect(settings)
+        if instrument_app is not None:
+            instrument_app()
+    except Exception:
+        _logger.warning(
+            "could not set up OpenTelemetry for the actuator; metrics and exchanges are missing", exc_info=True
+        )
 
 
 def fill_from_default_bridge(actuator: Actuator) -> None:

@@ -129,10 +129,19 @@ class Settings:
 
     shutdown_enabled: bool = _setting(False, "Allow POST /shutdown to stop the process gracefully.")
 
+    telemetry_setup: bool = _setting(
+        True,
+        "Without opentelemetry-instrument, mounting sets up the OpenTelemetry providers the app lacks, adds the"
+        " bridge to the app's own, and instruments the framework and installed client libraries.",
+    )
+
     port: Optional[int] = _setting(
         None, "Serve the actuator on its own port (standalone management server).", minimum=0, maximum=65535
     )
     host: str = _setting("127.0.0.1", "Address the standalone management server binds to.")
+    serve_on_app_port: bool = _setting(
+        False, "With OTEL_ACTUATOR_PORT set, serve the actuator on the application's port as well."
+    )
 
     exchanges_capacity: int = _setting(100, "HTTP exchanges kept for httpexchanges/httptrace.", minimum=0)
     exchanges_include_actuator: bool = _setting(False, "Record requests to the actuator itself as exchanges.")
@@ -167,6 +176,14 @@ class Settings:
         True, "Pause the cyclic GC while metrics are collected: temporaries promoted to gen 2 trigger full collections."
     )
 
+    # OpenTelemetry bridge: trace sampling (zero code, no OTEL_TRACES_SAMPLER, actuator the only trace exporter)
+    traces_per_second: float = _setting(
+        10.0,
+        "New traces recorded per second at most under load (every one below it); requests beyond it are"
+        " counted in the metrics but not in the HTTP exchanges.",
+        minimum=0,
+    )
+
     # loggers endpoint
     logger_groups: Mapping[str, tuple[str, ...]] = _setting(
         {},
@@ -184,8 +201,8 @@ class Settings:
     admin_group: Optional[str] = _setting(None, "Group SBA's application list shows the instance under.")
     admin_hide_url: bool = _setting(False, "Hide the service URL in SBA's UI.")
     admin_disable_url: bool = _setting(False, "Show the service URL in SBA's UI as text, not as a link.")
-    admin_sidebar_links: tuple[str, ...] = _setting(
-        (), "Links in the instance's sidebar in SBA, as label=url (comma list)."
+    admin_sidebar_links: Mapping[str, str] = _setting(
+        {}, "Links in the instance's sidebar in SBA, as label=url (comma list).", parse=parse_pairs
     )
     admin_service_path: Optional[str] = _setting(
         None, "Path of the service under its host and port, for SBA servers that discover it (e.g. through Eureka)."
@@ -195,10 +212,12 @@ class Settings:
     eureka_url: tuple[str, ...] = _setting(
         (), "Eureka service URLs to register with, tried in turn (comma list, e.g. http://host:8761/eureka)."
     )
-    eureka_interval: float = _setting(30.0, "Seconds between heartbeats (and health status checks) sent to Eureka.")
+    eureka_interval: float = _setting(
+        30.0, "Seconds between heartbeats (and health status checks) sent to Eureka.", above=0
+    )
     eureka_username: Optional[str] = _setting(None, "HTTP Basic user for Eureka.")
     eureka_password: Optional[str] = _setting(None, "HTTP Basic password for Eureka.")
-    eureka_timeout: float = _setting(5.0, "Connect and read timeout, in seconds, of calls to Eureka.")
+    eureka_timeout: float = _setting(5.0, "Connect and read timeout, in seconds, of calls to Eureka.", above=0)
 
     @classmethod
     def env_names(cls) -> dict[str, str]:
@@ -214,8 +233,11 @@ class Settings:
         for f in dataclasses.fields(cls):
             name = PREFIX + f.name.upper()
             raw = env.get(name)
-            if raw is not None and raw.strip() != "":
-                values[f.name] = _parse(name, raw.strip(), hints[f.name], f.metadata.get("parse"))
+            if f.name in _CREDENTIALS and raw is not None:
+                values[f.name] = raw  # as given: an empty one is refused below, whitespace may belong to it
+            elif raw is not None and raw.strip() != "":
+                text = raw if f.name.endswith("password") else raw.strip()
+                values[f.name] = _parse(name, text, hints[f.name], f.metadata.get("parse"))
         values.update(overrides)
         return cls(**values)
 
@@ -226,6 +248,12 @@ class Settings:
             raise SettingsError(f"{PREFIX}BASE_PATH must start with '/', got {self.base_path!r}")
         if (self.username is None) != (self.password is None):
             raise SettingsError(f"{PREFIX}USERNAME and {PREFIX}PASSWORD must be set together")
+        for credential in _CREDENTIALS:
+            if getattr(self, credential) == "":
+                # An empty secret is a deployment that lost it, not a wish to turn auth off.
+                raise SettingsError(f"{PREFIX}{credential.upper()} is empty; unset it to turn auth off")
+        if self.username is not None and ":" in self.username:
+            raise SettingsError(f"{PREFIX}USERNAME must not contain ':' (HTTP Basic separates user and password by it)")
         object.__setattr__(self, "base_path", self.base_path.rstrip("/") or "/")
         for group, members in self.health_groups.items():
             if "/" in group or any("/" in member for member in members):
@@ -254,6 +282,10 @@ class Settings:
     @property
     def service_name(self) -> str:
         return self.app_name or os.environ.get("OTEL_SERVICE_NAME") or "python-application"
+
+
+#: Actuator credentials, read from the environment exactly as given.
+_CREDENTIALS = ("username", "password")
 
 
 def _check(name: str, value: Any, meta: Mapping[str, Any]) -> None:

@@ -1,8 +1,8 @@
 """A FastAPI service that sets up OpenTelemetry itself, with the actuator added next to its own exporters.
 
 This is the way in for an application that already builds its ``TracerProvider``, ``MeterProvider`` and
-``LoggerProvider`` (no ``opentelemetry-instrument``): the bridge becomes one more span processor,
-metric reader and log processor on those providers, and the actuator reads the bridge.
+``LoggerProvider`` (no ``opentelemetry-instrument``): ``connect()`` makes the bridge one more span
+processor, metric reader and log processor on those providers, and the actuator reads the bridge.
 
 Run it with ``python examples/existing_setup/app.py`` (port ``$PORT``, default 8000). The application's
 own exporters are chosen with ``EXPORT_TELEMETRY``: ``otlp`` sends everything to the collector at
@@ -22,7 +22,6 @@ from typing import Optional
 
 from fastapi import FastAPI, HTTPException
 from opentelemetry import _logs, metrics, trace
-from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.instrumentation.logging.handler import LoggingHandler
 from opentelemetry.sdk._logs import LoggerProvider
 from opentelemetry.sdk._logs.export import BatchLogRecordProcessor, LogRecordExporter
@@ -33,8 +32,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
 from pydantic import BaseModel
 
-from otel_actuator import Actuator, Settings, mount_fastapi
-from otel_actuator.bridge import Bridge
+from otel_actuator import Settings, connect, mount_fastapi
 
 logger = logging.getLogger("user_service")
 logger.setLevel(logging.INFO)
@@ -71,30 +69,24 @@ def own_exporters() -> Exporters:
     return Exporters()
 
 
-def set_up_telemetry(bridge: Bridge) -> tuple[TracerProvider, MeterProvider]:
-    """The application's providers (service.name comes from OTEL_SERVICE_NAME), each also feeding the bridge."""
+def set_up_telemetry() -> None:
+    """The application's own providers (service.name comes from OTEL_SERVICE_NAME), set globally."""
     resource = Resource.create()
     exporters = own_exporters()
 
     tracer_provider = TracerProvider(resource=resource)
     for span_exporter in exporters.spans:
         tracer_provider.add_span_processor(BatchSpanProcessor(span_exporter))
-    bridge.add_to_tracer_provider(tracer_provider)
-
-    # The bridge's reader is passed at construction so it sees every instrument from the start.
-    meter_provider = MeterProvider(resource=resource, metric_readers=[*exporters.metrics, bridge.metric_reader])
-    bridge.add_to_meter_provider(meter_provider)  # adds the process and Python runtime meters
+    meter_provider = MeterProvider(resource=resource, metric_readers=exporters.metrics)
 
     logger_provider = LoggerProvider(resource=resource)
     for log_exporter in exporters.logs:
         logger_provider.add_log_record_processor(BatchLogRecordProcessor(log_exporter))
-    bridge.add_to_logger_provider(logger_provider)
 
     trace.set_tracer_provider(tracer_provider)
     metrics.set_meter_provider(meter_provider)
     _logs.set_logger_provider(logger_provider)
     logging.getLogger().addHandler(LoggingHandler(logger_provider=logger_provider))
-    return tracer_provider, meter_provider
 
 
 class NewUser(BaseModel):
@@ -107,15 +99,12 @@ class User(NewUser):
 
 
 def create_app() -> FastAPI:
-    settings = Settings.from_env()
-    bridge = Bridge(settings)
-    tracer_provider, meter_provider = set_up_telemetry(bridge)
+    set_up_telemetry()
+    # The bridge joins the providers above before any instrument exists, so it counts from the start.
+    connect(Settings.from_env())
 
     app = FastAPI(title="user-service")
-    FastAPIInstrumentor.instrument_app(app, tracer_provider=tracer_provider, meter_provider=meter_provider)
-    actuator = Actuator(settings)
-    bridge.attach(actuator)
-    mount_fastapi(app, actuator)
+    mount_fastapi(app)  # instruments the app with the contrib FastAPI instrumentation, on the global providers
 
     users: dict[int, User] = {}
     ids = itertools.count(1)

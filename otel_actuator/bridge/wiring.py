@@ -172,3 +172,12 @@ def current_bridge() -> Optional[Bridge]:
     """The default bridge if something (a zero-argument exporter or reader) created it, else None."""
     with _default_lock:
         return _default
+
+
+def use_as_default(bridge: Bridge) -> Bridge:
+    """Make ``bridge`` the process-wide one unless there is one already; returns the one in use."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = bridge
+        return _default

@@ -73,13 +73,21 @@ def install(
             return route.actuator
         app.router.routes.remove(route)
         boot.retire(route.actuator)
-    actuator = boot.prepare(actuator, settings)
+    actuator = boot.prepare(actuator, settings, instrument_app=lambda: instrument_fastapi(app))
     actuator.sources.mappings = lambda: fastapi_mappings(app.routes)
     route = ActuatorRoute(actuator)
     route.automatic = automatic
     app.router.routes.insert(0, route)
     boot.start(actuator)
     return actuator
+
+
+def instrument_fastapi(app: Any) -> None:
+    """The contrib FastAPI instrumentation on this app (one mount call, no ``opentelemetry-instrument``)."""
+    from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
+    # The ASGI send/receive spans would only be dropped by the exchange recorder.
+    FastAPIInstrumentor.instrument_app(app, exclude_spans=["receive", "send"])
 
 
 def fastapi_mappings(routes: Sequence[Any]) -> list[RouteMapping]:

@@ -37,7 +37,7 @@ def install(
         mounted.use(boot.prepare(actuator, settings))
         mounted.automatic = False
     else:
-        mounted = _Mounted(boot.prepare(actuator, settings), automatic)
+        mounted = _Mounted(boot.prepare(actuator, settings, instrument_app=lambda: instrument_flask(app)), automatic)
         app.extensions[_EXTENSION] = mounted
     actuator = mounted.actuator
     _add_rules(app, mounted, actuator.settings.base_path)
@@ -80,6 +80,13 @@ def _add_rules(app: Any, mounted: _Mounted, base_path: str) -> None:
     options = {"endpoint": endpoint, "view_func": mounted.view, "methods": _METHODS, "provide_automatic_options": False}
     app.add_url_rule(base or "/", strict_slashes=False, **options)
     app.add_url_rule(f"{base}/<path:subpath>", **options)
+
+
+def instrument_flask(app: Any) -> None:
+    """The contrib Flask instrumentation on this app (one mount call, no ``opentelemetry-instrument``)."""
+    from opentelemetry.instrumentation.flask import FlaskInstrumentor
+
+    FlaskInstrumentor().instrument_app(app)  # type: ignore[no-untyped-call]
 
 
 def flask_mappings(app: Any) -> list[RouteMapping]:
