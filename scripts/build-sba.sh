@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
-# Build the example Spring Boot Admin servers under examples/spring-boot-admin/.
+# Build the example Spring Boot Admin (and Eureka) servers under examples/spring-boot-admin/.
 #
-# Usage: scripts/build-sba.sh [3|2|all]      (default: 3)
+# Usage: scripts/build-sba.sh [VARIANT...]      (default: 3)
+#   41          SBA 4.1 (Spring Boot 4.1)          sba41/
+#   40          SBA 4.0 (Spring Boot 4.0)          sba40/
+#   3           SBA 3.5 (Spring Boot 3.5)          sba3/
+#   2           SBA 2.7 (Spring Boot 2.7)          sba2/
+#   eureka      Eureka server (Spring Cloud 2025.1) eureka/
+#   40-eureka   SBA 4.0 discovering through Eureka sba40-eureka/
+#   all         every one of the above
 #
 # A server is rebuilt only when its jar is missing or pom.xml / src/ changed
 # after the jar was written; otherwise the jar in target/ is reused.
 # Progress goes to stderr; the absolute jar path(s) are printed on stdout, one
-# per line, so callers can do:  jar="$(scripts/build-sba.sh 3)"
+# per line in the order asked, so callers can do:  jar="$(scripts/build-sba.sh 3)"
 #
 # Environment:
 #   MVN              Maven command (default: mvn)
@@ -22,18 +29,30 @@ say() { printf '%s\n' "$*" >&2; }
 die() { say "build-sba: error: $*"; exit 1; }
 
 usage() {
-    say "usage: $0 [3|2|all]   (default: 3)"
+    say "usage: $0 [41|40|3|2|eureka|40-eureka|all]...   (default: 3)"
     exit 2
 }
 
-case "${1:-3}" in
-    3) variants=(3) ;;
-    2) variants=(2) ;;
-    all) variants=(3 2) ;;
-    -h|--help) usage ;;
-    *) say "build-sba: unknown variant '${1}'"; usage ;;
-esac
-[ $# -le 1 ] || usage
+# Variant -> project directory under examples/spring-boot-admin/.
+project_dir() {
+    case "$1" in
+        41|40|3|2) printf 'sba%s' "$1" ;;
+        eureka) printf 'eureka' ;;
+        40-eureka) printf 'sba40-eureka' ;;
+        *) return 1 ;;
+    esac
+}
+
+[ $# -gt 0 ] || set -- 3
+variants=()
+for arg in "$@"; do
+    case "$arg" in
+        all) variants+=(41 40 3 2 eureka 40-eureka) ;;
+        -h|--help) usage ;;
+        *) project_dir "$arg" >/dev/null || { say "build-sba: unknown variant '$arg'"; usage; }
+           variants+=("$arg") ;;
+    esac
+done
 
 # Print the value of <tag> from a pom (first occurrence, good enough for ours).
 pom_value() {
@@ -66,13 +85,16 @@ check_java() {
 
 build_one() {
     local v="$1"
-    local dir="$sba_root/sba$v"
+    local dir
+    dir="$sba_root/$(project_dir "$v")"
     local pom="$dir/pom.xml"
     [ -f "$pom" ] || die "missing $pom"
-    local name boot sba jar
+    local name boot sba label jar
     name="$(pom_value finalName "$pom")"
     boot="$(pom_value version "$pom")"   # the parent's version comes first
     sba="$(pom_value spring-boot-admin.version "$pom")"
+    label="Spring Boot Admin $sba"
+    [ -n "$sba" ] || label="the Eureka server (Spring Cloud $(pom_value spring-cloud.version "$pom"))"
     jar="$dir/target/$name.jar"
 
     mkdir -p "$dir/target"
@@ -85,7 +107,7 @@ build_one() {
         if needs_build "$dir" "$jar"; then
             command -v "$mvn_cmd" >/dev/null 2>&1 \
                 || die "Maven ('$mvn_cmd') not found on PATH; install Maven 3.6+ (e.g. apt-get install maven) or set MVN"
-            say "building Spring Boot Admin $sba (Spring Boot $boot) with Maven (first time takes a few minutes)..."
+            say "building $label (Spring Boot $boot) with Maven (first time takes a few minutes)..."
             local start=$SECONDS
             # Maven's output goes to stderr; some Maven 3.8 builds print ANSI
             # colour resets even in batch mode, so strip escape sequences.
@@ -96,7 +118,7 @@ build_one() {
             [ -f "$jar" ] || die "Maven finished but $jar was not produced"
             say "built $jar in $((SECONDS - start))s"
         else
-            say "Spring Boot Admin $sba is up to date: $jar"
+            say "$label is up to date: $jar"
         fi
     )
     printf '%s\n' "$jar"

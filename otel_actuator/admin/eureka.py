@@ -9,7 +9,8 @@ forked from the registering process neither renews nor deregisters its parent's 
 Eureka servers replicate to each other, so one registration is enough: the URLs are tried in turn and
 the first that answers is kept. A heartbeat answered 404 (Eureka restarted, or another server of the
 list took over) registers again. A status change is a fresh registration with a newer
-``lastDirtyTimestamp``, as Eureka's own clients do (``PUT .../status`` is the operator's override).
+``lastDirtyTimestamp``, as Eureka's own clients do (``PUT .../status`` is the operator's override);
+between UP and OUT_OF_SERVICE it passes through DOWN, the one status Eureka always takes from a client.
 """
 
 from __future__ import annotations
@@ -94,6 +95,7 @@ class EurekaRegistrar:
         self._stopped = False
         self._failures = 0
         self._document: Optional[dict[str, Any]] = None
+        self._listed_status: Optional[str] = None
         #: (app, instance id) while Eureka holds our registration.
         self.registered: Optional[tuple[str, str]] = None
         _registrars.add(self)
@@ -187,7 +189,8 @@ class EurekaRegistrar:
         host = urlsplit(urls.service_url).hostname or "localhost"
         stamp = int(time.time() * 1000)
         if previous is not None:
-            stamp = max(stamp, int(previous["instance"]["lastDirtyTimestamp"]) + 1)
+            # Two newer: a change between UP and OUT_OF_SERVICE registers a DOWN in between.
+            stamp = max(stamp, int(previous["instance"]["lastDirtyTimestamp"]) + 2)
         self._document = instance_info(
             self.settings,
             urls,
@@ -212,18 +215,31 @@ class EurekaRegistrar:
 
     def _register(self, document: dict[str, Any]) -> bool:
         info = document["instance"]
-        if self._stop.is_set():
-            return False
-        response = self._call("POST", f"/apps/{quote(info['app'])}", json=document)
-        if response is None or response.status_code not in (200, 204):
-            if response is not None:
-                self._log_failure(f"Eureka refused the registration: HTTP {response.status_code}")
+        if self.registered is not None and {self._listed_status, info["status"]} == {"UP", "OUT_OF_SERVICE"}:
+            # Eureka keeps a listed UP or OUT_OF_SERVICE over the one a client registers (its LeaseExistsRule),
+            # but always takes DOWN, and any status after DOWN: so the change goes through DOWN.
+            stamp = str(int(info["lastDirtyTimestamp"]) - 1)
+            if not self._post({"instance": {**info, "status": "DOWN", "lastDirtyTimestamp": stamp}}):
+                return False
+        if not self._post(document):
             return False
         if self.registered != (info["app"], info["instanceId"]):
             _logger.info("registered with Eureka as %s/%s (%s)", info["app"], info["instanceId"], info["status"])
         else:
             _logger.info("reported status %s to Eureka", info["status"])
         self.registered = (info["app"], info["instanceId"])
+        return True
+
+    def _post(self, document: dict[str, Any]) -> bool:
+        if self._stop.is_set():
+            return False
+        info = document["instance"]
+        response = self._call("POST", f"/apps/{quote(info['app'])}", json=document)
+        if response is None or response.status_code not in (200, 204):
+            if response is not None:
+                self._log_failure(f"Eureka refused the registration: HTTP {response.status_code}")
+            return False
+        self._listed_status = info["status"]
         return True
 
     def _call(

@@ -81,12 +81,8 @@ def ui_metadata(settings: Settings) -> dict[str, str]:
         metadata["disable-url"] = "true"
     if settings.admin_service_path:
         metadata["service-path"] = settings.admin_service_path
-    index = 0
-    for item in settings.admin_sidebar_links:
-        label, _, url = (part.strip() for part in item.partition("="))
-        if label and url:
-            # SBA renders the label as HTML and opens the URL from the instance's sidebar.
-            metadata[f"sidebar.links.{index}.label"] = label
-            metadata[f"sidebar.links.{index}.url"] = url
-            index += 1
+    # SBA renders each label as HTML and opens its URL from the instance's sidebar.
+    for index, (label, url) in enumerate(settings.admin_sidebar_links.items()):
+        metadata[f"sidebar.links.{index}.label"] = label
+        metadata[f"sidebar.links.{index}.url"] = url
     return metadata

@@ -1,0 +1,18 @@
+package io.otelactuator.examples.sba;
+
+import de.codecentric.boot.admin.server.config.EnableAdminServer;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+
+/**
+ * Stand-alone Spring Boot Admin 4.0 server that lists the instances it finds in Eureka.
+ * All settings live in application.properties.
+ */
+@SpringBootApplication
+@EnableAdminServer
+public class SbaServerApplication {
+
+    public static void main(String[] args) {
+        SpringApplication.run(SbaServerApplication.class, args);
+    }
+}
