@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any, Callable, Optional
 
 from otel_actuator.core.dispatcher import Dispatcher
@@ -117,11 +118,51 @@ class Actuator:
         """Show ``properties()`` as one more property source of env, after the built-in ones."""
         self.sources.property_sources.append((name, properties))
 
+    def add_settings_model(self, model: Any, *, prefix: Optional[str] = None) -> None:
+        """Show a settings model in configprops: a pydantic ``BaseSettings``/``BaseModel`` instance, or a mapping
+        such as Flask's ``app.config`` (which needs a ``prefix``). Module-level ``BaseSettings`` are found anyway.
+        """
+        from otel_actuator.sources.configprops import model_provider
+
+        self.sources.configuration.append(model_provider(model, prefix))
+
+    def register_cache(
+        self, name: str, cache: Any, *, manager: str = "cacheManager", meter_provider: Optional[Any] = None
+    ) -> Any:
+        """List ``cache`` in the caches endpoint and publish its ``cache.*`` meters; returns what to use for it.
+
+        A cachetools cache comes back as a counting view to use in its place; a ``@cached`` function or an
+        ``lru_cache`` wrapper comes back as it is. Meters go through ``meter_provider`` (the global one by default).
+        """
+        from otel_actuator.sources.caches import CacheRegistry
+
+        registry = self.sources.caches
+        if registry is None:
+            registry = self.sources.caches = CacheRegistry()
+        if not isinstance(registry, CacheRegistry):
+            raise TypeError("sources.caches is a custom cache source; register caches with it instead")
+        registry.instrument(meter_provider)
+        return registry.register(name, cache, manager)
+
+    def add_scheduler(self, scheduler: Any) -> None:
+        """Show an APScheduler 3 scheduler's jobs in scheduledtasks, with their last execution from now on."""
+        from otel_actuator.sources.scheduling import watch
+
+        self.sources.scheduled_tasks.append(watch(scheduler))
+
+    def startup_step(self, name: str, **tags: object) -> AbstractContextManager[object]:
+        """Time a ``with`` block as one step of the startup endpoint's timeline (``app.init``, ``db.migrate`` ...)."""
+        from otel_actuator.sources.startup import StartupTimeline
+
+        timeline = self.sources.startup
+        return timeline.step(name, **tags) if isinstance(timeline, StartupTimeline) else nullcontext()
+
     @property
     def dispatcher(self) -> Dispatcher:
         """Routes requests to the endpoints; built on first use, which logs what is exposed."""
         if self._dispatcher is None:
-            endpoints = create_endpoints(self.settings, self.sources, self.health, self.sanitizer)
+            with self.startup_step("otel_actuator.endpoints.create"):
+                endpoints = create_endpoints(self.settings, self.sources, self.health, self.sanitizer)
             self._dispatcher = Dispatcher(self.settings.http_policy(), endpoints)
             self._log_exposure(self._dispatcher.exposed_ids())
         return self._dispatcher

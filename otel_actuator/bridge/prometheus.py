@@ -19,7 +19,7 @@ from __future__ import annotations
 import functools
 import math
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from typing import Callable, Optional
 
 from otel_actuator.bridge.micrometer import (
@@ -58,9 +58,19 @@ class PrometheusRenderer:
         self._rendered: tuple[Optional[Mapping[str, MeterFamily]], dict[bool, bytes]] = (None, {})
         self._series_cache: _SeriesCache = {}
 
-    def render(self, openmetrics: bool) -> tuple[bytes, str]:
-        """The page as OpenMetrics 1.0 or the Prometheus text format 0.0.4, with its content type."""
+    def render(self, openmetrics: bool, included_names: Optional[Collection[str]] = None) -> tuple[bytes, str]:
+        """The page as OpenMetrics 1.0 or the Prometheus text format 0.0.4, with its content type.
+
+        ``included_names`` keeps the metrics named by family or sample name (``cache_gets`` or
+        ``cache_gets_total``); such a page is rendered for the one request and leaves the caches alone.
+        """
         families = self._families()
+        content_type = OPENMETRICS_CONTENT_TYPE if openmetrics else TEXT_CONTENT_TYPE
+        if included_names is not None:
+            filtered = exposition(
+                families, openmetrics=openmetrics, previous=self._series_cache, included=included_names
+            )
+            return filtered, content_type
         snapshot, pages = self._rendered
         if snapshot is not families:
             pages = {}
@@ -72,7 +82,7 @@ class PrometheusRenderer:
             body = exposition(families, openmetrics=openmetrics, previous=self._series_cache, current=current)
             pages[openmetrics] = body
             self._series_cache = current
-        return body, OPENMETRICS_CONTENT_TYPE if openmetrics else TEXT_CONTENT_TYPE
+        return body, content_type
 
 
 def exposition(
@@ -81,8 +91,9 @@ def exposition(
     openmetrics: bool,
     previous: Optional[_SeriesCache] = None,
     current: Optional[_SeriesCache] = None,
+    included: Optional[Collection[str]] = None,
 ) -> bytes:
-    """The Prometheus text format 0.0.4, or OpenMetrics 1.0, of every meter.
+    """The Prometheus text format 0.0.4, or OpenMetrics 1.0, of every meter (of those ``included`` if given).
 
     Histogram series' lines found unchanged in ``previous`` (an earlier page's ``current``) are reused;
     ``current`` receives this page's.
@@ -95,6 +106,8 @@ def exposition(
         for metric, kind, help_text, write in _metrics(families[name], previous, current):
             if metric in taken:
                 continue  # two meters mapped onto one Prometheus name: the first keeps it
+            if included is not None and not _is_included(metric, kind, included):
+                continue
             taken.add(metric)
             # The text format names a counter family after its samples (``_total``), OpenMetrics without.
             header = metric + "_total" if kind == "counter" and not openmetrics else metric
@@ -106,6 +119,20 @@ def exposition(
     if openmetrics:
         out.append("# EOF\n")
     return "".join(out).encode("utf-8")
+
+
+#: The sample name suffixes of each metric type.
+_SAMPLE_SUFFIXES = {
+    "counter": ("_total",),
+    "gauge": ("",),
+    "histogram": ("_bucket", "_count", "_sum"),
+    "summary": ("_count", "_sum"),
+}
+
+
+def _is_included(metric: str, kind: str, included: Collection[str]) -> bool:
+    """Whether the family or one of its sample names is among ``included``."""
+    return metric in included or any(metric + suffix in included for suffix in _SAMPLE_SUFFIXES[kind])
 
 
 def metric_name(family: MeterFamily) -> str:

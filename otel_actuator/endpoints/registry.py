@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 from otel_actuator.core.endpoint import Endpoint
 from otel_actuator.endpoints import (
+    caches,
+    configprops,
     env,
     health,
     httpexchanges,
@@ -15,7 +17,10 @@ from otel_actuator.endpoints import (
     mappings,
     metrics,
     prometheus,
+    sbom,
+    scheduledtasks,
     shutdown,
+    startup,
     threaddump,
 )
 
@@ -34,12 +39,17 @@ def create_endpoints(
         *health.create(health_registry, sanitizer, settings.health_show_details),
         *info.create(settings, sources, sanitizer),
         *env.create(settings, sources, sanitizer),
+        *configprops.create(settings, sources, sanitizer),
         *loggers.create(settings.logger_groups),
         *logfile.create(sources, settings.logfile_path),
+        *startup.create(sources),
         *threaddump.create(),
         *metrics.create(sources),
         *prometheus.create(sources),
         *httpexchanges.create(sources),
         *mappings.create(sources, settings.service_name),
+        *scheduledtasks.create(sources),
+        *caches.create(sources),
+        *sbom.create(sources),
         *shutdown.create(sources, settings.shutdown_enabled),
     ]

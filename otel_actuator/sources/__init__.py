@@ -7,9 +7,17 @@ the endpoints only read it. Data flows one way: OTel -> bridge -> Sources -> end
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Mapping, Sequence
+import importlib.util
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    # Defined beside the code that builds them, which imports nothing from here (no import cycle).
+    from otel_actuator.sources.caches import CacheDescription
+    from otel_actuator.sources.configprops import ConfigurationBean
+    from otel_actuator.sources.scheduling import ScheduledTask
+    from otel_actuator.sources.startup import StartupStep
 
 
 @dataclass(frozen=True)
@@ -34,8 +42,11 @@ class MeterSource(Protocol):
 
 @runtime_checkable
 class PrometheusSource(Protocol):
-    def render(self, openmetrics: bool) -> tuple[bytes, str]:
-        """The exposition text and its content type: OpenMetrics 1.0 or the Prometheus text format 0.0.4."""
+    def render(self, openmetrics: bool, included_names: Optional[Collection[str]] = None) -> tuple[bytes, str]:
+        """The exposition text and its content type: OpenMetrics 1.0 or the Prometheus text format 0.0.4.
+
+        ``included_names`` keeps only the metric families named (by family or sample name); None keeps all.
+        """
 
 
 @dataclass(frozen=True)
@@ -97,6 +108,77 @@ PropertySource = tuple[str, Callable[[], Mapping[str, Any]]]
 InfoContributor = Callable[[], Mapping[str, Any]]
 
 
+#: Gives the configuration beans now (a discovery, or one registered model).
+ConfigurationProvider = Callable[[], Sequence["ConfigurationBean"]]
+
+
+#: Gives the scheduled tasks of one scheduler (or of every scheduler it finds) now.
+ScheduledTasksProvider = Callable[[], Sequence["ScheduledTask"]]
+
+
+@runtime_checkable
+class CacheSource(Protocol):
+    def caches(self) -> Sequence[CacheDescription]:
+        """Every registered cache."""
+
+    def clear(self, manager: str, name: str) -> None:
+        """Evict every entry of one cache (one that ``caches()`` listed)."""
+
+
+@runtime_checkable
+class SbomSource(Protocol):
+    def ids(self) -> Sequence[str]:
+        """The ids of the software bills of materials offered (``application`` ...)."""
+
+    def document(self, sbom_id: str) -> Optional[tuple[bytes, str]]:
+        """One SBOM and its media type, or None for an unknown id."""
+
+
+@runtime_checkable
+class StartupSource(Protocol):
+    def start_time(self) -> _dt.datetime:
+        """When the process started."""
+
+    def steps(self) -> Sequence[StartupStep]:
+        """The steps still buffered, in the order they began."""
+
+    def drain(self) -> Sequence[StartupStep]:
+        """The buffered steps, removed from the buffer."""
+
+
+def _discovered_configuration() -> list[ConfigurationProvider]:
+    """pydantic-settings models found without user code, when the library is installed."""
+    if importlib.util.find_spec("pydantic_settings") is None:
+        return []
+    from otel_actuator.sources.configprops import discovered_settings
+
+    return [discovered_settings]
+
+
+def _discovered_schedulers() -> list[ScheduledTasksProvider]:
+    """APScheduler schedulers found without user code, when the library is installed."""
+    if importlib.util.find_spec("apscheduler") is None:
+        return []
+    from otel_actuator.sources.scheduling import discovered_apscheduler_tasks
+
+    return [discovered_apscheduler_tasks]
+
+
+def _installed_distributions_sbom() -> Optional[SbomSource]:
+    """The installed distributions as a CycloneDX SBOM, when cyclonedx-python-lib is installed."""
+    if importlib.util.find_spec("cyclonedx") is None:
+        return None
+    from otel_actuator.sources.sbom import InstalledDistributionsSbom
+
+    return InstalledDistributionsSbom()
+
+
+def _process_startup() -> StartupSource:
+    from otel_actuator.sources.startup import process_timeline
+
+    return process_timeline()
+
+
 @dataclass
 class Sources:
     """Everything the endpoints read, filled by the bridge, the mount helpers and user code.
@@ -116,3 +198,11 @@ class Sources:
     resource_attributes: dict[str, Any] = field(default_factory=dict)
     #: Called by an enabled shutdown endpoint instead of sending SIGTERM to the process.
     shutdown_hook: Optional[Callable[[], None]] = None
+    #: Settings models for configprops; found ones first, then those registered with add_settings_model.
+    configuration: list[ConfigurationProvider] = field(default_factory=_discovered_configuration)
+    #: Schedulers for scheduledtasks (found APScheduler ones, registered APScheduler or Celery beat ones).
+    scheduled_tasks: list[ScheduledTasksProvider] = field(default_factory=_discovered_schedulers)
+    #: The caches for the caches endpoint; set by the first ``register_cache``.
+    caches: Optional[CacheSource] = None
+    sbom: Optional[SbomSource] = field(default_factory=_installed_distributions_sbom)
+    startup: Optional[StartupSource] = field(default_factory=_process_startup)

@@ -24,8 +24,33 @@ ROOT = "ROOT"
 MAX_NAME_LENGTH = 255
 
 
+#: Groups every actuator has, as Spring Boot predefines ``web`` and ``sql``; a user group of the same name wins.
+DEFAULT_GROUPS: Mapping[str, tuple[str, ...]] = {
+    "web": (
+        "uvicorn",
+        "uvicorn.access",
+        "uvicorn.error",
+        "gunicorn.access",
+        "gunicorn.error",
+        "werkzeug",
+        "fastapi",
+        "starlette",
+        "aiohttp.access",
+        "aiohttp.server",
+        "tornado.access",
+        "tornado.application",
+        "django.request",
+        "django.server",
+    ),
+    "sql": ("sqlalchemy.engine", "sqlalchemy.pool", "sqlalchemy.orm", "django.db.backends", "asyncpg", "aiosqlite"),
+    "http": ("httpx", "httpcore", "urllib3", "requests", "aiohttp.client"),
+    "otel": ("opentelemetry", "otel_actuator"),
+}
+
+
 def create(groups: Mapping[str, tuple[str, ...]]) -> list[Endpoint]:
-    loggers = LoggersEndpoint(groups)
+    """``groups`` (OTEL_ACTUATOR_LOGGER_GROUPS) are added to :data:`DEFAULT_GROUPS`, replacing one of a same name."""
+    loggers = LoggersEndpoint({**DEFAULT_GROUPS, **groups})
     return [
         Endpoint(
             "loggers",
