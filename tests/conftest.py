@@ -1,3 +1,11 @@
-"""Shared fixtures: real servers on loopback and real external services."""
+"""Shared fixtures (real servers on loopback, real external services, fakes for faults) and the summary."""
 
-pytest_plugins = ["tests.support.services", "tests.support.sba"]
+from __future__ import annotations
+
+pytest_plugins = [
+    "tests.support.services",
+    "tests.support.sba",
+    "tests.support.fake_admin",
+    "tests.support.release",
+    "tests.support.summary",
+]

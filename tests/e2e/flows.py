@@ -1,13 +1,19 @@
-"""Steps shared by the SBA 2 and SBA 3 end-to-end tests: what a user of SBA does, as REST calls."""
+"""Steps shared by the SBA 2 and SBA 3 end-to-end tests: what a user of SBA does, as REST calls.
+
+Each test module says which :class:`Deployment` it runs against in a module fixture ``deployment``; the
+fixtures of tests/e2e/conftest.py (``sba``, ``app``, ``instance_id``, ``user_ids``) follow from it.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any, Optional
 
 import httpx
 
-from tests.support.sba import AdminServer, UserService
+from tests.support.polling import eventually
+from tests.support.sba import NOT_YET, AdminServer, UserService
 from tests.support.services import RedisServer
 
 V3 = "application/vnd.spring-boot.actuator.v3+json"
@@ -21,13 +27,29 @@ LOGFILE_FIRST_RANGE = "bytes=-307200"
 HEALTH_COMPONENTS = {"redis", "diskSpace", "ping"}
 
 
+@dataclass(frozen=True)
+class Deployment:
+    """The example user-service one test module starts, registered with one SBA version."""
+
+    sba_version: int
+    #: A database of its own on the shared Redis, so that the module's service starts with no users.
+    redis_db: int
+    log_name: str
+    app_version: str
+    #: Created through the app when a test asks for ``user_ids``.
+    users: tuple[str, ...]
+
+
 def redis_database(redis: RedisServer, db: int) -> str:
-    """A database of its own on the shared Redis, so each module's service starts with no users."""
     return f"redis://127.0.0.1:{redis.port}/{db}"
 
 
 def registered_instance(sba: AdminServer, app: UserService) -> dict[str, Any]:
-    return sba.wait_for(lambda: sba.instance_with_health_url(app.health_url), 30, "registration of the user-service")
+    return eventually(
+        lambda: sba.instance_with_health_url(app.health_url),
+        what="registration of the user-service",
+        retrying=NOT_YET,
+    )
 
 
 def instance_up_with_components(sba: AdminServer, instance_id: str) -> dict[str, Any]:
@@ -39,7 +61,7 @@ def instance_up_with_components(sba: AdminServer, instance_id: str) -> dict[str,
         assert set(status["details"]) >= HEALTH_COMPONENTS, status["details"]
         return instance
 
-    return sba.wait_for(check, 30, "status UP with redis, diskSpace and ping")
+    return eventually(check, what="status UP with redis, diskSpace and ping", retrying=NOT_YET)
 
 
 def app_index_ids(app: UserService) -> set[str]:
@@ -56,7 +78,7 @@ def detected_endpoints(sba: AdminServer, instance_id: str, expected: set[str], t
         assert expected <= ids, f"missing {sorted(expected - ids)}; detected {sorted(ids)}"
         return ids
 
-    return sba.wait_for(check, timeout, "endpoint detection")
+    return eventually(check, timeout=timeout, what="endpoint detection", retrying=NOT_YET)
 
 
 def create_users(app: UserService, *names: str) -> list[int]:
@@ -97,7 +119,12 @@ def logfile_size(response: httpx.Response) -> int:
 def tail_until(sba: AdminServer, instance_id: str, size: int, marker: str, timeout: float = 15.0) -> list[int]:
     """Poll the log file like SBA's UI (``bytes={size-1}-``) until ``marker`` shows; returns the statuses seen."""
     tail = _Tail(size)
-    sba.wait_for(lambda: tail.poll(sba, instance_id, marker), timeout, f"{marker!r} in the log tail")
+    eventually(
+        lambda: tail.poll(sba, instance_id, marker),
+        timeout=timeout,
+        what=f"{marker!r} in the log tail",
+        retrying=NOT_YET,
+    )
     return tail.statuses
 
 

@@ -6,7 +6,6 @@ type (health ``details``, ``httptrace`` with ``traces``), or SBA's legacy conver
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,6 +14,7 @@ from tests.e2e.flows import (
     LOGFILE_FIRST_RANGE,
     SBA2_UI_ACCEPT,
     V2,
+    Deployment,
     actuator_json,
     content_type,
     create_users,
@@ -24,13 +24,11 @@ from tests.e2e.flows import (
     find_event,
     instance_up_with_components,
     logfile_size,
-    redis_database,
-    registered_instance,
     route_patterns,
     tail_until,
 )
-from tests.support.sba import AdminServer, LaunchUserService, UserService
-from tests.support.services import RedisServer
+from tests.support.polling import eventually
+from tests.support.sba import NOT_YET, AdminServer, UserService
 
 pytestmark = pytest.mark.e2e
 
@@ -40,49 +38,32 @@ EXPECTED_ENDPOINTS = {"health", "info", "env", "loggers", "logfile", "threaddump
 
 
 @pytest.fixture(scope="module")
-def app(sba2: AdminServer, launch_user_service: LaunchUserService, redis_server: RedisServer) -> Iterator[UserService]:
-    app = launch_user_service(
-        sba2.url,
-        redis_url=redis_database(redis_server, 2),
-        log_name="user-service-sba2",
-        OTEL_ACTUATOR_APP_VERSION=VERSION,
-    )
-    yield app
-    app.terminate()
+def deployment() -> Deployment:
+    return Deployment(2, redis_db=2, log_name="user-service-sba2", app_version=VERSION, users=("linus", "margaret"))
 
 
-@pytest.fixture(scope="module")
-def instance_id(sba2: AdminServer, app: UserService) -> str:
-    return str(registered_instance(sba2, app)["id"])
-
-
-@pytest.fixture(scope="module")
-def user_ids(app: UserService) -> list[int]:
-    return create_users(app, "linus", "margaret")
-
-
-def test_registered_up_with_health_components(sba2: AdminServer, app: UserService, instance_id: str) -> None:
-    instance = instance_up_with_components(sba2, instance_id)
+def test_registered_up_with_health_components(sba: AdminServer, app: UserService, instance_id: str) -> None:
+    instance = instance_up_with_components(sba, instance_id)
     assert instance["registration"]["managementUrl"] == app.url + "/actuator"
     assert instance["statusInfo"]["details"]["redis"]["status"] == "UP"
 
 
-def test_endpoints_detected_include_httptrace(sba2: AdminServer, instance_id: str) -> None:
+def test_endpoints_detected_include_httptrace(sba: AdminServer, instance_id: str) -> None:
     # SBA 2.7's server queries the index with v3 first in Accept, yet its UI only has the httptrace view.
-    detected_endpoints(sba2, instance_id, EXPECTED_ENDPOINTS)
+    detected_endpoints(sba, instance_id, EXPECTED_ENDPOINTS)
 
 
-def test_info_fetched_with_the_build_version(sba2: AdminServer, instance_id: str) -> None:
+def test_info_fetched_with_the_build_version(sba: AdminServer, instance_id: str) -> None:
     def info() -> dict[str, Any]:
-        instance = sba2.instance(instance_id)
+        instance = sba.instance(instance_id)
         assert instance is not None and instance["info"], "no info yet"
         return instance
 
-    assert sba2.wait_for(info, 30, "info fetched")["buildVersion"] == VERSION
+    assert eventually(info, timeout=30, what="info fetched", retrying=NOT_YET)["buildVersion"] == VERSION
 
 
-def test_health_negotiates_v2_with_details(sba2: AdminServer, instance_id: str) -> None:
-    response = sba2.proxy(instance_id, "health", headers=UI)
+def test_health_negotiates_v2_with_details(sba: AdminServer, instance_id: str) -> None:
+    response = sba.proxy(instance_id, "health", headers=UI)
     assert response.status_code == 200, described(response)
     assert V2 in content_type(response), described(response)
     body = response.json()
@@ -92,55 +73,55 @@ def test_health_negotiates_v2_with_details(sba2: AdminServer, instance_id: str) 
 
 
 def test_httptrace_lists_the_requests_under_traces(
-    sba2: AdminServer, app: UserService, instance_id: str, user_ids: list[int]
+    sba: AdminServer, app: UserService, instance_id: str, user_ids: list[int]
 ) -> None:
     app.client.get(f"/users/{user_ids[0]}")
 
     def check() -> list[dict[str, Any]]:
-        traces = list(actuator_json(sba2.proxy(instance_id, "httptrace", headers=UI), V2)["traces"])
+        traces = list(actuator_json(sba.proxy(instance_id, "httptrace", headers=UI), V2)["traces"])
         assert any(uri.endswith(f"/users/{user_ids[0]}") for uri in exchange_uris(traces, "GET")), traces[-3:]
         return traces
 
-    traces = sba2.wait_for(check, 10, "the request in httptrace")
+    traces = eventually(check, timeout=10, what="the request in httptrace", retrying=NOT_YET)
     entry = next(t for t in traces if t["request"]["uri"].endswith(f"/users/{user_ids[0]}"))
     assert entry["response"]["status"] == 200
     assert isinstance(entry["timeTaken"], (int, float)), "SB 2 httptrace has timeTaken in milliseconds"
 
 
-def test_metrics_answer_v2(sba2: AdminServer, instance_id: str) -> None:
+def test_metrics_answer_v2(sba: AdminServer, instance_id: str) -> None:
     # SBA 2.7's Metrics view needs the v2 media type.
-    names = actuator_json(sba2.proxy(instance_id, "metrics", headers=UI), V2)["names"]
+    names = actuator_json(sba.proxy(instance_id, "metrics", headers=UI), V2)["names"]
     assert "process.uptime" in names
-    uptime = actuator_json(sba2.proxy(instance_id, "metrics/process.uptime", headers=UI), V2)
+    uptime = actuator_json(sba.proxy(instance_id, "metrics/process.uptime", headers=UI), V2)
     assert uptime["measurements"][0]["value"] > 0
 
 
-def test_mappings_answer_v2(sba2: AdminServer, instance_id: str) -> None:
+def test_mappings_answer_v2(sba: AdminServer, instance_id: str) -> None:
     # SBA 2.7's Mappings view accepts only the v2 media type.
-    mappings = actuator_json(sba2.proxy(instance_id, "mappings", headers=UI), V2)
+    mappings = actuator_json(sba.proxy(instance_id, "mappings", headers=UI), V2)
     assert "/users/{id}" in route_patterns(mappings)
 
 
 def test_env_threaddump_and_loggers_through_the_v2_ui_accept(
-    sba2: AdminServer, app: UserService, instance_id: str
+    sba: AdminServer, app: UserService, instance_id: str
 ) -> None:
-    env = actuator_json(sba2.proxy(instance_id, "env", headers=UI), V2)
+    env = actuator_json(sba.proxy(instance_id, "env", headers=UI), V2)
     assert isinstance(env["activeProfiles"], list)
 
-    dump = actuator_json(sba2.proxy(instance_id, "threaddump", headers=UI), V2)
+    dump = actuator_json(sba.proxy(instance_id, "threaddump", headers=UI), V2)
     assert any(t["threadName"] == "MainThread" for t in dump["threads"])
 
-    loggers = actuator_json(sba2.proxy(instance_id, "loggers", headers=UI), V2)
+    loggers = actuator_json(sba.proxy(instance_id, "loggers", headers=UI), V2)
     assert "user_service" in loggers["loggers"]
     original = app.client.get("/actuator/loggers/user_service").json().get("configuredLevel")
     try:
-        changed = sba2.proxy(
+        changed = sba.proxy(
             instance_id, "loggers/user_service", method="POST", json={"configuredLevel": "WARN"}, headers=UI
         )
         assert changed.status_code == 204, described(changed)
         assert app.client.get("/actuator/loggers/user_service").json()["effectiveLevel"] == "WARN"
         # SBA 2.x resets a level with an explicit null.
-        reset = sba2.proxy(
+        reset = sba.proxy(
             instance_id, "loggers/user_service", method="POST", json={"configuredLevel": None}, headers=UI
         )
         assert reset.status_code == 204, described(reset)
@@ -149,15 +130,17 @@ def test_env_threaddump_and_loggers_through_the_v2_ui_accept(
         app.client.post("/actuator/loggers/user_service", json={"configuredLevel": original})
 
 
-def test_logfile_tail_through_sba2(sba2: AdminServer, app: UserService, instance_id: str) -> None:
-    first = sba2.proxy(instance_id, "logfile", headers={"Range": LOGFILE_FIRST_RANGE, "Accept": "text/plain"})
+def test_logfile_tail_through_sba2(sba: AdminServer, app: UserService, instance_id: str) -> None:
+    first = sba.proxy(instance_id, "logfile", headers={"Range": LOGFILE_FIRST_RANGE, "Accept": "text/plain"})
     assert first.status_code in (200, 206), described(first)
     marker = "tail-probe-sba2"
     create_users(app, marker)
-    statuses = tail_until(sba2, instance_id, logfile_size(first), marker)
+    statuses = tail_until(sba, instance_id, logfile_size(first), marker)
     assert set(statuses) == {206}
 
 
-def test_sigterm_deregisters(sba2: AdminServer, app: UserService, instance_id: str) -> None:
+def test_sigterm_deregisters(sba: AdminServer, app: UserService, instance_id: str) -> None:
     assert app.terminate() == 0, app.tail()
-    sba2.wait_for(lambda: find_event(sba2, instance_id, "DEREGISTERED"), 15, "a DEREGISTERED event")
+    eventually(
+        lambda: find_event(sba, instance_id, "DEREGISTERED"), timeout=15, what="a DEREGISTERED event", retrying=NOT_YET
+    )

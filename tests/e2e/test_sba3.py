@@ -7,7 +7,6 @@ one stops the service with SIGTERM and checks that it deregistered.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -17,6 +16,7 @@ from tests.e2e.flows import (
     LOGFILE_FIRST_RANGE,
     SBA3_UI_ACCEPT,
     V3,
+    Deployment,
     actuator_json,
     app_index_ids,
     content_type,
@@ -27,13 +27,11 @@ from tests.e2e.flows import (
     find_event,
     instance_up_with_components,
     logfile_size,
-    redis_database,
-    registered_instance,
     route_patterns,
     tail_until,
 )
-from tests.support.sba import AdminServer, LaunchUserService, UserService
-from tests.support.services import RedisServer
+from tests.support.polling import eventually
+from tests.support.sba import NOT_YET, AdminServer, UserService
 
 pytestmark = pytest.mark.e2e
 
@@ -54,29 +52,12 @@ UI = {"Accept": SBA3_UI_ACCEPT}
 
 
 @pytest.fixture(scope="module")
-def app(sba3: AdminServer, launch_user_service: LaunchUserService, redis_server: RedisServer) -> Iterator[UserService]:
-    app = launch_user_service(
-        sba3.url,
-        redis_url=redis_database(redis_server, 1),
-        log_name="user-service-sba3",
-        OTEL_ACTUATOR_APP_VERSION=VERSION,
-    )
-    yield app
-    app.terminate()
+def deployment() -> Deployment:
+    return Deployment(3, redis_db=1, log_name="user-service-sba3", app_version=VERSION, users=("ada", "grace"))
 
 
-@pytest.fixture(scope="module")
-def instance_id(sba3: AdminServer, app: UserService) -> str:
-    return str(registered_instance(sba3, app)["id"])
-
-
-@pytest.fixture(scope="module")
-def user_ids(app: UserService) -> list[int]:
-    return create_users(app, "ada", "grace")
-
-
-def test_registers_with_its_urls_and_metadata(sba3: AdminServer, app: UserService, instance_id: str) -> None:
-    instance = sba3.instance(instance_id)
+def test_registers_with_its_urls_and_metadata(sba: AdminServer, app: UserService, instance_id: str) -> None:
+    instance = sba.instance(instance_id)
     assert instance is not None and instance["registered"] is True
     registration = instance["registration"]
     assert registration["name"] == "user-service"
@@ -86,52 +67,52 @@ def test_registers_with_its_urls_and_metadata(sba3: AdminServer, app: UserServic
     assert registration["source"] == "http-api"
     assert registration["metadata"]["startup"]
     assert registration["metadata"]["build.version"] == VERSION
-    assert find_event(sba3, instance_id, "REGISTERED") is not None
+    assert find_event(sba, instance_id, "REGISTERED") is not None
 
 
-def test_status_is_up_with_health_components(sba3: AdminServer, instance_id: str) -> None:
-    details = instance_up_with_components(sba3, instance_id)["statusInfo"]["details"]
+def test_status_is_up_with_health_components(sba: AdminServer, instance_id: str) -> None:
+    details = instance_up_with_components(sba, instance_id)["statusInfo"]["details"]
     assert details["redis"]["status"] == "UP"
     assert details["diskSpace"]["details"]["total"] > 0
     assert details["ping"]["status"] == "UP"
 
 
 def test_every_exposed_endpoint_is_detected_from_the_index(
-    sba3: AdminServer, app: UserService, instance_id: str
+    sba: AdminServer, app: UserService, instance_id: str
 ) -> None:
     exposed = app_index_ids(app)
     assert exposed >= EXPECTED_ENDPOINTS, f"the app's index lacks {sorted(EXPECTED_ENDPOINTS - exposed)}"
-    detected = detected_endpoints(sba3, instance_id, exposed)
+    detected = detected_endpoints(sba, instance_id, exposed)
     assert detected == exposed
     # SBA's fallback (OPTIONS probing of spring.boot.admin.probed-endpoints) never tries these two ids,
     # so seeing them proves the index was read.
     assert {"prometheus", "httpexchanges"} <= detected
-    instance = sba3.instance(instance_id)
+    instance = sba.instance(instance_id)
     assert instance is not None
     urls = {e["id"]: e["url"] for e in instance["endpoints"]}
     assert urls["metrics"] == f"{app.url}/actuator/metrics"
 
 
-def test_info_is_fetched_with_the_build_version(sba3: AdminServer, instance_id: str) -> None:
+def test_info_is_fetched_with_the_build_version(sba: AdminServer, instance_id: str) -> None:
     def check() -> dict[str, Any]:
-        instance = sba3.instance(instance_id)
+        instance = sba.instance(instance_id)
         assert instance is not None and instance["info"], "no info yet"
         return instance
 
-    instance = sba3.wait_for(check, 30, "info fetched by SBA")
+    instance = eventually(check, timeout=30, what="info fetched by SBA", retrying=NOT_YET)
     assert instance["buildVersion"] == VERSION
-    assert find_event(sba3, instance_id, "INFO_CHANGED") is not None
+    assert find_event(sba, instance_id, "INFO_CHANGED") is not None
 
 
 def test_metrics_count_the_requests_per_route_template(
-    sba3: AdminServer, app: UserService, instance_id: str, user_ids: list[int]
+    sba: AdminServer, app: UserService, instance_id: str, user_ids: list[int]
 ) -> None:
-    detected_endpoints(sba3, instance_id, {"metrics"})
+    detected_endpoints(sba, instance_id, {"metrics"})
     # The UI sends the first tag twice (spring-framework#23820); the app must tolerate it.
     tag = ("tag", "uri:/users/{id}")
 
     def fetch() -> httpx.Response:
-        return sba3.proxy(instance_id, "metrics/http.server.requests", params=[tag, tag], headers=UI)
+        return sba.proxy(instance_id, "metrics/http.server.requests", params=[tag, tag], headers=UI)
 
     def count_of(response: httpx.Response) -> float:
         return float({m["statistic"]: m["value"] for m in response.json()["measurements"]}["COUNT"])
@@ -144,7 +125,7 @@ def test_metrics_count_the_requests_per_route_template(
         assert app.client.get(f"/users/{user_id}").status_code in (200, 404)
 
     # SBA's Metrics view needs the v3 (or v2) media type.
-    names = set(actuator_json(sba3.proxy(instance_id, "metrics", headers=UI), V3)["names"])
+    names = set(actuator_json(sba.proxy(instance_id, "metrics", headers=UI), V3)["names"])
     assert {"http.server.requests", "process.uptime", "jvm.threads.live", "jvm.memory.max", "jvm.gc.pause"} <= names
 
     def counted() -> dict[str, Any]:
@@ -153,7 +134,7 @@ def test_metrics_count_the_requests_per_route_template(
         assert count_of(response) - already == len(requested), response.json()
         return dict(response.json())
 
-    body = sba3.wait_for(counted, 15, "http.server.requests COUNT for /users/{id}")
+    body = eventually(counted, timeout=15, what="http.server.requests COUNT for /users/{id}", retrying=NOT_YET)
     assert {"COUNT", "TOTAL_TIME", "MAX"} <= {m["statistic"] for m in body["measurements"]}
     assert body["baseUnit"] == "seconds"
     tags = {t["tag"]: t["values"] for t in body["availableTags"]}
@@ -162,15 +143,15 @@ def test_metrics_count_the_requests_per_route_template(
 
 
 def test_loggers_set_through_sba_change_the_level_in_the_app(
-    sba3: AdminServer, app: UserService, instance_id: str, user_ids: list[int]
+    sba: AdminServer, app: UserService, instance_id: str, user_ids: list[int]
 ) -> None:
-    body = actuator_json(sba3.proxy(instance_id, "loggers", headers=UI), V3)
+    body = actuator_json(sba.proxy(instance_id, "loggers", headers=UI), V3)
     assert body["levels"][0] == "OFF" and "DEBUG" in body["levels"]
     assert "user_service" in body["loggers"]
     assert isinstance(body["groups"], dict), "SBA >= 3.3.5 reads loggers.groups"
 
     original = app.client.get("/actuator/loggers/user_service").json().get("configuredLevel")
-    changed = sba3.proxy(
+    changed = sba.proxy(
         instance_id, "loggers/user_service", method="POST", json={"configuredLevel": "DEBUG"}, headers=UI
     )
     assert changed.status_code == 204, described(changed)
@@ -187,80 +168,80 @@ def test_loggers_set_through_sba_change_the_level_in_the_app(
             assert lines, "no DEBUG line from user_service in the logfile"
             return lines[-1]
 
-        sba3.wait_for(debug_line, 10, "a DEBUG line in the logfile")
+        eventually(debug_line, timeout=10, what="a DEBUG line in the logfile", retrying=NOT_YET)
 
         # SBA >= 3.2 resets a level by POSTing an empty object.
-        reset = sba3.proxy(instance_id, "loggers/user_service", method="POST", json={}, headers=UI)
+        reset = sba.proxy(instance_id, "loggers/user_service", method="POST", json={}, headers=UI)
         assert reset.status_code == 204, described(reset)
         assert "configuredLevel" not in app.client.get("/actuator/loggers/user_service").json()
     finally:
         app.client.post("/actuator/loggers/user_service", json={"configuredLevel": original})
 
 
-def test_logfile_first_request_and_tail_polls_like_the_ui(
-    sba3: AdminServer, app: UserService, instance_id: str
-) -> None:
-    first = sba3.proxy(instance_id, "logfile", headers={"Range": LOGFILE_FIRST_RANGE, "Accept": "text/plain"})
+def test_logfile_first_request_and_tail_polls_like_the_ui(sba: AdminServer, app: UserService, instance_id: str) -> None:
+    first = sba.proxy(instance_id, "logfile", headers={"Range": LOGFILE_FIRST_RANGE, "Accept": "text/plain"})
     assert first.status_code in (200, 206), described(first)
     assert content_type(first).startswith("text/plain")
     size = logfile_size(first)
     assert size > 0
 
     marker = f"tail-{uuid.uuid4().hex[:8]}"
-    quiet = sba3.proxy(instance_id, "logfile", headers={"Range": f"bytes={size - 1}-", "Accept": "text/plain"})
+    quiet = sba.proxy(instance_id, "logfile", headers={"Range": f"bytes={size - 1}-", "Accept": "text/plain"})
     assert quiet.status_code == 206, described(quiet)
     assert marker not in quiet.text
     create_users(app, marker)
-    statuses = tail_until(sba3, instance_id, logfile_size(quiet), marker)
+    statuses = tail_until(sba, instance_id, logfile_size(quiet), marker)
     assert set(statuses) == {206}
 
 
-def test_threaddump_as_json_and_as_text(sba3: AdminServer, instance_id: str) -> None:
-    threads = actuator_json(sba3.proxy(instance_id, "threaddump", headers=UI), V3)["threads"]
+def test_threaddump_as_json_and_as_text(sba: AdminServer, instance_id: str) -> None:
+    threads = actuator_json(sba.proxy(instance_id, "threaddump", headers=UI), V3)["threads"]
     main = next(t for t in threads if t["threadName"] == "MainThread")
     assert main["threadState"] in {"RUNNABLE", "WAITING", "TIMED_WAITING", "BLOCKED"}
     assert all(isinstance(t["stackTrace"], list) and "threadId" in t for t in threads)
 
-    as_text = sba3.proxy(instance_id, "threaddump", headers={"Accept": "text/plain"})
+    as_text = sba.proxy(instance_id, "threaddump", headers={"Accept": "text/plain"})
     assert as_text.status_code == 200, described(as_text)
     assert content_type(as_text).startswith("text/plain")
     assert '"MainThread"' in as_text.text
 
 
 def test_httpexchanges_contain_the_requests_made(
-    sba3: AdminServer, app: UserService, instance_id: str, user_ids: list[int]
+    sba: AdminServer, app: UserService, instance_id: str, user_ids: list[int]
 ) -> None:
     app.client.get(f"/users/{user_ids[1]}")
 
     def check() -> list[dict[str, Any]]:
-        exchanges = list(actuator_json(sba3.proxy(instance_id, "httpexchanges", headers=UI), V3)["exchanges"])
+        exchanges = list(actuator_json(sba.proxy(instance_id, "httpexchanges", headers=UI), V3)["exchanges"])
         assert any(uri.endswith(f"/users/{user_ids[1]}") for uri in exchange_uris(exchanges, "GET")), exchanges[-3:]
         assert any(uri.endswith("/users") for uri in exchange_uris(exchanges, "POST"))
         return exchanges
 
-    exchanges = sba3.wait_for(check, 10, "the requests in httpexchanges")
+    exchanges = eventually(check, timeout=10, what="the requests in httpexchanges", retrying=NOT_YET)
     entry = next(e for e in exchanges if e["request"]["uri"].endswith(f"/users/{user_ids[1]}"))
     assert entry["response"]["status"] == 200
     assert entry["timeTaken"].startswith("PT") and entry["timestamp"]
     assert isinstance(entry["request"]["headers"], dict)
 
 
-def test_env_and_the_pid_property(sba3: AdminServer, app: UserService, instance_id: str) -> None:
-    body = actuator_json(sba3.proxy(instance_id, "env", headers=UI), V3)
+def test_env_and_the_pid_property(sba: AdminServer, app: UserService, instance_id: str) -> None:
+    body = actuator_json(sba.proxy(instance_id, "env", headers=UI), V3)
     assert isinstance(body["activeProfiles"], list), "the UI reads env.activeProfiles.length"
     assert body["propertySources"]
 
-    pid = actuator_json(sba3.proxy(instance_id, "env/PID", headers=UI), V3)
+    pid = actuator_json(sba.proxy(instance_id, "env/PID", headers=UI), V3)
     assert pid["property"]["value"] == str(app.pid)
 
 
-def test_mappings_list_the_user_routes(sba3: AdminServer, instance_id: str) -> None:
-    mappings = actuator_json(sba3.proxy(instance_id, "mappings", headers=UI), V3)
+def test_mappings_list_the_user_routes(sba: AdminServer, instance_id: str) -> None:
+    mappings = actuator_json(sba.proxy(instance_id, "mappings", headers=UI), V3)
     assert {"/users", "/users/{id}"} <= route_patterns(mappings)
 
 
-def test_sigterm_deregisters_and_exits_cleanly(sba3: AdminServer, app: UserService, instance_id: str) -> None:
+def test_sigterm_deregisters_and_exits_cleanly(sba: AdminServer, app: UserService, instance_id: str) -> None:
     exit_code = app.terminate()
     assert exit_code == 0, app.tail()
-    sba3.wait_for(lambda: find_event(sba3, instance_id, "DEREGISTERED"), 15, "a DEREGISTERED event")
-    assert all(i["id"] != instance_id for i in sba3.instances())
+    eventually(
+        lambda: find_event(sba, instance_id, "DEREGISTERED"), timeout=15, what="a DEREGISTERED event", retrying=NOT_YET
+    )
+    assert all(i["id"] != instance_id for i in sba.instances())

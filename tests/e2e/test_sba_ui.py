@@ -15,17 +15,10 @@ from typing import Any, Optional
 
 import pytest
 
-from tests.e2e.flows import (
-    create_users,
-    detected_endpoints,
-    find_event,
-    instance_up_with_components,
-    redis_database,
-    registered_instance,
-)
+from tests.e2e.flows import Deployment, detected_endpoints, find_event, instance_up_with_components
+from tests.support.polling import eventually
 from tests.support.requirements import require
-from tests.support.sba import ARTIFACTS, CALL_FAILED, AdminServer, LaunchUserService, UserService, wait_for
-from tests.support.services import RedisServer
+from tests.support.sba import ARTIFACTS, CALL_FAILED, NOT_YET, AdminServer, UserService
 
 pytestmark = pytest.mark.e2e
 
@@ -48,33 +41,25 @@ ERROR_BANNERS = '[role="alert"], .message.is-warning'
 
 
 @pytest.fixture(scope="module")
-def app(sba3: AdminServer, launch_user_service: LaunchUserService, redis_server: RedisServer) -> Iterator[UserService]:
-    app = launch_user_service(
-        sba3.url,
-        redis_url=redis_database(redis_server, 3),
-        log_name="user-service-ui",
-        OTEL_ACTUATOR_APP_VERSION="1.4.2",
-    )
-    yield app
-    app.terminate()
+def deployment() -> Deployment:
+    return Deployment(3, redis_db=3, log_name="user-service-ui", app_version="1.4.2", users=("alan", "barbara"))
 
 
 @pytest.fixture(scope="module")
-def instance_id(sba3: AdminServer, app: UserService) -> str:
-    instance_id = str(registered_instance(sba3, app)["id"])
-    instance_up_with_components(sba3, instance_id)
-    sba3.wait_for(lambda: find_event(sba3, instance_id, "ENDPOINTS_DETECTED"), 30, "endpoint detection")
-    sba3.wait_for(lambda: (sba3.instance(instance_id) or {}).get("info"), 30, "info fetched")
+def instance_id(sba: AdminServer, instance_id: str) -> str:
+    """The registered instance, once SBA has its health, endpoints and info: what every view shows."""
+    instance_up_with_components(sba, instance_id)
+    eventually(lambda: find_event(sba, instance_id, "ENDPOINTS_DETECTED"), what="endpoint detection", retrying=NOT_YET)
+    eventually(lambda: (sba.instance(instance_id) or {}).get("info"), what="info fetched", retrying=NOT_YET)
     return instance_id
 
 
 @pytest.fixture(scope="module")
-def user_ids(app: UserService) -> list[int]:
-    """Two users, each read once: the requests the Metrics and HTTP Exchanges views show."""
-    ids = create_users(app, "alan", "barbara")
-    for user_id in ids:
+def user_ids(app: UserService, user_ids: list[int]) -> list[int]:
+    """The users, each read once: the requests the Metrics and HTTP Exchanges views show."""
+    for user_id in user_ids:
         assert app.client.get(f"/users/{user_id}").status_code == 200
-    return ids
+    return user_ids
 
 
 @pytest.fixture(scope="module")
@@ -141,9 +126,9 @@ def wait_for_polls(ui: WatchedPage, fragment: str, count: int = 2) -> None:
 
 
 def test_details_page_shows_the_jvm_style_panels_and_redis_health(
-    ui: WatchedPage, sba3: AdminServer, instance_id: str
+    ui: WatchedPage, sba: AdminServer, instance_id: str
 ) -> None:
-    ui.open(f"{sba3.url}/instances/{instance_id}/details")
+    ui.open(f"{sba.url}/instances/{instance_id}/details")
     ui.shows("Info", "Metadata", "Health", "Process", "Threads", "Garbage Collection Pauses", "Uptime", "Peak Live")
     headings = ui.page.locator("h3")
     titles = [headings.nth(i).inner_text() for i in range(headings.count())]
@@ -160,10 +145,10 @@ def test_details_page_shows_the_jvm_style_panels_and_redis_health(
 
 
 def test_metrics_page_charts_a_selected_metric(
-    ui: WatchedPage, sba3: AdminServer, instance_id: str, user_ids: list[int]
+    ui: WatchedPage, sba: AdminServer, instance_id: str, user_ids: list[int]
 ) -> None:
-    detected_endpoints(sba3, instance_id, {"metrics"}, timeout=5)
-    ui.open(f"{sba3.url}/instances/{instance_id}/metrics")
+    detected_endpoints(sba, instance_id, {"metrics"}, timeout=5)
+    ui.open(f"{sba.url}/instances/{instance_id}/metrics")
     select = ui.page.locator("select#metric")
     select.wait_for(timeout=RENDER_TIMEOUT_MS)
     select.select_option("http.server.requests")
@@ -184,20 +169,24 @@ def test_metrics_page_charts_a_selected_metric(
 
 
 def test_loggers_page_sets_and_unsets_a_level_in_the_app(
-    ui: WatchedPage, sba3: AdminServer, app: UserService, instance_id: str
+    ui: WatchedPage, sba: AdminServer, app: UserService, instance_id: str
 ) -> None:
-    detected_endpoints(sba3, instance_id, {"loggers"}, timeout=5)
+    detected_endpoints(sba, instance_id, {"loggers"}, timeout=5)
     original = app.client.get("/actuator/loggers/user_service").json().get("configuredLevel")
-    ui.open(f"{sba3.url}/instances/{instance_id}/loggers")
+    ui.open(f"{sba.url}/instances/{instance_id}/loggers")
     ui.page.get_by_placeholder("Filter").fill("user_service")
     row = ui.page.locator("tr").filter(has=ui.page.get_by_text("user_service", exact=True))
     row.wait_for(timeout=RENDER_TIMEOUT_MS)
     try:
         row.get_by_role("button", name="DEBUG", exact=True).click()
-        wait_for(lambda: level_of(app) == "DEBUG", 10, "DEBUG set from the Loggers page")
+        eventually(
+            lambda: level_of(app) == "DEBUG", timeout=10, what="DEBUG set from the Loggers page", retrying=NOT_YET
+        )
         ui.screenshot("loggers")
         row.get_by_role("button", name="Unset", exact=True).click()
-        wait_for(lambda: level_of(app) is None, 10, "the level unset from the Loggers page")
+        eventually(
+            lambda: level_of(app) is None, timeout=10, what="the level unset from the Loggers page", retrying=NOT_YET
+        )
         ui.assert_clean()
     finally:
         app.client.post("/actuator/loggers/user_service", json={"configuredLevel": original})
@@ -220,15 +209,15 @@ def level_of(app: UserService) -> Optional[str]:
 )
 def test_instance_view_renders_without_errors(
     ui: WatchedPage,
-    sba3: AdminServer,
+    sba: AdminServer,
     instance_id: str,
     user_ids: list[int],
     view: str,
     texts: tuple[str, ...],
     polled: Optional[str],
 ) -> None:
-    detected_endpoints(sba3, instance_id, {view}, timeout=5)
-    ui.open(f"{sba3.url}/instances/{instance_id}/{view}")
+    detected_endpoints(sba, instance_id, {view}, timeout=5)
+    ui.open(f"{sba.url}/instances/{instance_id}/{view}")
     ui.shows(*texts)
     if polled:
         wait_for_polls(ui, polled)  # the log tail and the thread dump refresh every second

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from otel_actuator import Settings
-from tests.integration.apps import FRAMEWORKS, served
+from tests.support.apps import FRAMEWORKS, served
 
 JSON = {"Content-Type": "application/json"}
 

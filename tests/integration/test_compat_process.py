@@ -3,7 +3,7 @@ SIGTERM as a container runtime stops them. The only change to the tutorial code 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +11,8 @@ import httpx
 import pytest
 
 from tests.support.fake_admin import FakeAdmin
-from tests.support.launch import eventually, launch
+from tests.support.launch import ZERO_CODE_EXPORTERS, launch
+from tests.support.polling import eventually
 
 FASTAPI_SCRIPT = """
 import os
@@ -83,25 +84,12 @@ app.run(debug=False, port=port)
 
 SCRIPTS = {"fastapi": FASTAPI_SCRIPT, "flask": FLASK_SCRIPT}
 
-ZERO_CODE = {
-    "OTEL_SERVICE_NAME": "example",
-    "OTEL_TRACES_EXPORTER": "actuator",
-    "OTEL_METRICS_EXPORTER": "actuator",
-    "OTEL_LOGS_EXPORTER": "actuator",
-    "OTEL_BSP_SCHEDULE_DELAY": "50",
-}
+ZERO_CODE = {"OTEL_SERVICE_NAME": "example", **ZERO_CODE_EXPORTERS, "OTEL_BSP_SCHEDULE_DELAY": "50"}
 RUNS: Mapping[str, tuple[tuple[str, ...], Mapping[str, str]]] = {
     "python": (("python",), {}),
     "opentelemetry-instrument": (("opentelemetry-instrument", "python"), ZERO_CODE),
 }
 PROBES = 3
-
-
-@pytest.fixture
-def admin() -> Iterator[FakeAdmin]:
-    fake = FakeAdmin()
-    yield fake
-    fake.close()
 
 
 def probe_exchanges(http: httpx.Client) -> list[dict[str, Any]]:
@@ -112,13 +100,13 @@ def probe_exchanges(http: httpx.Client) -> list[dict[str, Any]]:
 @pytest.mark.parametrize("run", RUNS, ids=list(RUNS))
 @pytest.mark.parametrize("framework", SCRIPTS)
 def test_tutorial_script_serves_registers_and_deregisters_on_sigterm(
-    framework: str, run: str, admin: FakeAdmin, tmp_path: Path
+    framework: str, run: str, fake_admin: FakeAdmin, tmp_path: Path
 ) -> None:
     script = tmp_path / f"{framework}_example_app.py"
     script.write_text(SCRIPTS[framework])
     prefix, env = RUNS[run]
-    with launch((*prefix, str(script)), {**env, "SBA_URL": admin.url}) as app:
-        registration = eventually(lambda: admin.registrations(), timeout=15, what="a registration")[0]
+    with launch((*prefix, str(script)), {**env, "SBA_URL": fake_admin.url}) as app:
+        registration = eventually(lambda: fake_admin.registrations(), timeout=15, what="a registration")[0]
         assert registration.body["managementUrl"] == f"{app.url}/pyctuator"
         assert registration.body["serviceUrl"] == f"{app.url}/"
         with app.client() as http:
@@ -132,5 +120,5 @@ def test_tutorial_script_serves_registers_and_deregisters_on_sigterm(
             assert http.get("/actuator/health").status_code == 404
         assert app.stop() == 0, app.output()
         assert "Traceback" not in app.output()
-    [deletion] = admin.deregistrations()
+    [deletion] = fake_admin.deregistrations()
     assert deletion.path.startswith("/instances/")

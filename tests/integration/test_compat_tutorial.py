@@ -27,7 +27,7 @@ from otel_actuator.compat.health.db_health_provider import DbHealthProvider
 from otel_actuator.compat.health.redis_health_provider import RedisHealthProvider
 from otel_actuator.core.negotiation import V2_JSON, V3_JSON
 from tests.support.fake_admin import FakeAdmin
-from tests.support.launch import eventually
+from tests.support.polling import eventually
 from tests.support.requirements import require
 from tests.support.servers import free_port, wait_for_port
 from tests.support.services import MariaDbServer, RedisServer, redis_version
@@ -120,17 +120,10 @@ def flask_tutorial(registration_url: str, **options: Any) -> Iterator[Tutorial]:
 TUTORIALS: dict[str, Callable[..., Any]] = {"fastapi": fastapi_tutorial, "flask": flask_tutorial}
 
 
-@pytest.fixture
-def admin() -> Iterator[FakeAdmin]:
-    fake = FakeAdmin()
-    yield fake
-    fake.close()
-
-
 @pytest.mark.parametrize("framework", FRAMEWORKS)
-def test_tutorial_registers_with_the_explicit_urls(framework: str, admin: FakeAdmin) -> None:
-    with TUTORIALS[framework](f"{admin.url}/instances", metadata={"team": "core", "user.name": "ops"}) as tutorial:
-        first = eventually(lambda: admin.registrations(), timeout=10, what="a registration")[0]
+def test_tutorial_registers_with_the_explicit_urls(framework: str, fake_admin: FakeAdmin) -> None:
+    with TUTORIALS[framework](f"{fake_admin.url}/instances", metadata={"team": "core", "user.name": "ops"}) as tutorial:
+        first = eventually(lambda: fake_admin.registrations(), timeout=10, what="a registration")[0]
     assert first.path == "/instances"
     body = first.body
     assert body["name"] == tutorial.pyctuator.actuator.settings.app_name
@@ -143,8 +136,8 @@ def test_tutorial_registers_with_the_explicit_urls(framework: str, admin: FakeAd
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
-def test_endpoints_are_served_under_pyctuator_in_both_versions(framework: str, admin: FakeAdmin) -> None:
-    with TUTORIALS[framework](f"{admin.url}/instances") as tutorial, tutorial.client() as http:
+def test_endpoints_are_served_under_pyctuator_in_both_versions(framework: str, fake_admin: FakeAdmin) -> None:
+    with TUTORIALS[framework](f"{fake_admin.url}/instances") as tutorial, tutorial.client() as http:
         assert http.get("/").status_code == 200
         sba = http.get("/pyctuator", headers={"Accept": SBA_ACCEPT})
         legacy = http.get("/pyctuator", headers={"Accept": V2_JSON})
@@ -162,8 +155,8 @@ def test_endpoints_are_served_under_pyctuator_in_both_versions(framework: str, a
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
-def test_application_requests_show_as_exchanges_and_metrics(framework: str, admin: FakeAdmin) -> None:
-    with TUTORIALS[framework](f"{admin.url}/instances") as tutorial, tutorial.client() as http:
+def test_application_requests_show_as_exchanges_and_metrics(framework: str, fake_admin: FakeAdmin) -> None:
+    with TUTORIALS[framework](f"{fake_admin.url}/instances") as tutorial, tutorial.client() as http:
         for _ in range(3):
             assert http.get("/", params={"probe": "1"}).status_code == 200
         traces = http.get("/pyctuator/httptrace", headers={"Accept": V2_JSON}).json()["traces"]
@@ -178,8 +171,8 @@ def test_application_requests_show_as_exchanges_and_metrics(framework: str, admi
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
-def test_git_and_build_info_show_in_info(framework: str, admin: FakeAdmin) -> None:
-    with TUTORIALS[framework](f"{admin.url}/instances") as tutorial, tutorial.client() as http:
+def test_git_and_build_info_show_in_info(framework: str, fake_admin: FakeAdmin) -> None:
+    with TUTORIALS[framework](f"{fake_admin.url}/instances") as tutorial, tutorial.client() as http:
         tutorial.pyctuator.set_build_info(name="app", version="1.3.1", time=dt.datetime(2019, 12, 21, 10, 9, 54))
         tutorial.pyctuator.set_git_info(commit="7d4fef3", time=dt.datetime(2019, 12, 24, 14, 18, 32), branch="master")
         info = http.get("/pyctuator/info", headers={"Accept": SBA_ACCEPT}).json()
@@ -188,10 +181,10 @@ def test_git_and_build_info_show_in_info(framework: str, admin: FakeAdmin) -> No
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
-def test_disabled_endpoints_leave_the_index(framework: str, admin: FakeAdmin) -> None:
+def test_disabled_endpoints_leave_the_index(framework: str, fake_admin: FakeAdmin) -> None:
     disabled = Endpoints.ENV | Endpoints.LOGGERS | Endpoints.HTTP_TRACE
     with (
-        TUTORIALS[framework](f"{admin.url}/instances", disabled_endpoints=disabled) as tutorial,
+        TUTORIALS[framework](f"{fake_admin.url}/instances", disabled_endpoints=disabled) as tutorial,
         tutorial.client() as http,
     ):
         for accept in (V2_JSON, V3_JSON):
@@ -203,41 +196,41 @@ def test_disabled_endpoints_leave_the_index(framework: str, admin: FakeAdmin) ->
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
-def test_stop_deregisters_and_ends_registration(framework: str, admin: FakeAdmin) -> None:
-    with TUTORIALS[framework](f"{admin.url}/instances", registration_interval_sec=0.3) as tutorial:
-        eventually(lambda: len(admin.registrations()) >= 2, timeout=10, what="a second registration")
+def test_stop_deregisters_and_ends_registration(framework: str, fake_admin: FakeAdmin) -> None:
+    with TUTORIALS[framework](f"{fake_admin.url}/instances", registration_interval_sec=0.3) as tutorial:
+        eventually(lambda: len(fake_admin.registrations()) >= 2, timeout=10, what="a second registration")
         tutorial.pyctuator.stop()  # within the interval: no registration is under way
-        [deletion] = admin.deregistrations()
-        registered = len(admin.registrations())
+        [deletion] = fake_admin.deregistrations()
+        registered = len(fake_admin.registrations())
         with tutorial.client() as http:
             assert http.get("/pyctuator/health").status_code == 200, "the endpoints stay after stop()"
     assert deletion.path.startswith("/instances/")
-    assert len(admin.registrations()) == registered
+    assert len(fake_admin.registrations()) == registered
 
 
-def test_auto_deregister_off_keeps_the_instance_on_stop(admin: FakeAdmin) -> None:
-    with flask_tutorial(f"{admin.url}/instances", auto_deregister=False) as tutorial:
-        eventually(lambda: admin.registrations(), timeout=10, what="a registration")
+def test_auto_deregister_off_keeps_the_instance_on_stop(fake_admin: FakeAdmin) -> None:
+    with flask_tutorial(f"{fake_admin.url}/instances", auto_deregister=False) as tutorial:
+        eventually(lambda: fake_admin.registrations(), timeout=10, what="a registration")
         tutorial.pyctuator.stop()
-    assert admin.deregistrations() == []
+    assert fake_admin.deregistrations() == []
 
 
-def test_registration_auth_reaches_admin(admin: FakeAdmin) -> None:
+def test_registration_auth_reaches_admin(fake_admin: FakeAdmin) -> None:
     auth = BasicAuth("sba-user", "sba-pass")
-    with fastapi_tutorial(f"{admin.url}/instances", registration_auth=auth):
-        first = eventually(lambda: admin.registrations(), timeout=10, what="a registration")[0]
+    with fastapi_tutorial(f"{fake_admin.url}/instances", registration_auth=auth):
+        first = eventually(lambda: fake_admin.registrations(), timeout=10, what="a registration")[0]
     expected = "Basic " + base64.b64encode(b"sba-user:sba-pass").decode()
     assert first.headers["Authorization"] == expected
-    assert admin.deregistrations()[0].headers["Authorization"] == expected
+    assert fake_admin.deregistrations()[0].headers["Authorization"] == expected
 
 
 def test_environment_credentials_protect_the_endpoints_and_reach_admin(
-    admin: FakeAdmin, monkeypatch: pytest.MonkeyPatch
+    fake_admin: FakeAdmin, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("OTEL_ACTUATOR_USERNAME", "ops")
     monkeypatch.setenv("OTEL_ACTUATOR_PASSWORD", "s3cret")
-    with flask_tutorial(f"{admin.url}/instances") as tutorial, tutorial.client() as http:
-        first = eventually(lambda: admin.registrations(), timeout=10, what="a registration")[0]
+    with flask_tutorial(f"{fake_admin.url}/instances") as tutorial, tutorial.client() as http:
+        first = eventually(lambda: fake_admin.registrations(), timeout=10, what="a registration")[0]
         assert http.get("/pyctuator/env").status_code == 401
         assert http.get("/pyctuator/env", auth=("ops", "s3cret")).status_code == 200
         assert http.get("/pyctuator/health").status_code == 200
@@ -258,7 +251,7 @@ def test_construction_does_not_wait_for_an_unanswering_admin() -> None:
 
 
 def test_advanced_example_shows_redis_and_db_health(
-    admin: FakeAdmin, redis_server: RedisServer, mariadb_server: MariaDbServer
+    fake_admin: FakeAdmin, redis_server: RedisServer, mariadb_server: MariaDbServer
 ) -> None:
     import redis
     from sqlalchemy import create_engine
@@ -266,7 +259,7 @@ def test_advanced_example_shows_redis_and_db_health(
     redis_client = redis.Redis(port=redis_server.port, socket_timeout=1, socket_connect_timeout=1)
     db_engine = create_engine(mariadb_server.url())
     try:
-        with fastapi_tutorial(f"{admin.url}/instances") as tutorial, tutorial.client() as http:
+        with fastapi_tutorial(f"{fake_admin.url}/instances") as tutorial, tutorial.client() as http:
             tutorial.pyctuator.register_health_provider(DbHealthProvider(db_engine))
             tutorial.pyctuator.register_health_provider(RedisHealthProvider(redis_client))
             response = http.get("/pyctuator/health", headers={"Accept": V2_JSON})
@@ -279,13 +272,15 @@ def test_advanced_example_shows_redis_and_db_health(
     assert details["db"] == {"status": "UP", "details": {"database": "MariaDB", "validationQuery": "SELECT 1"}}
 
 
-def test_a_redis_that_goes_away_turns_health_down(admin: FakeAdmin, redis_factory: Callable[[], RedisServer]) -> None:
+def test_a_redis_that_goes_away_turns_health_down(
+    fake_admin: FakeAdmin, redis_factory: Callable[[], RedisServer]
+) -> None:
     import redis
 
     server = redis_factory()
     redis_client = redis.Redis(port=server.port, socket_timeout=1, socket_connect_timeout=1)
     try:
-        with flask_tutorial(f"{admin.url}/instances") as tutorial, tutorial.client() as http:
+        with flask_tutorial(f"{fake_admin.url}/instances") as tutorial, tutorial.client() as http:
             tutorial.pyctuator.register_health_provider(RedisHealthProvider(redis_client))
             assert http.get("/pyctuator/health").json()["components"]["redis"]["status"] == "UP"
             server.stop()

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from otel_actuator.health import Health, HealthRegistry, Status, db_indicator
 from otel_actuator.settings import Settings
-from tests.support.services import MariaDbServer, mariadb_server, silent_tcp_server  # noqa: F401 (fixture)
+from tests.support.services import MariaDbServer, silent_tcp_server
 
 
 def registry(timeout: float = 5.0) -> HealthRegistry:
@@ -93,7 +93,7 @@ async def test_a_database_file_that_cannot_be_opened_is_down(
 
 
 async def test_mariadb_through_pymysql_is_up(
-    mariadb_server: MariaDbServer,  # noqa: F811
+    mariadb_server: MariaDbServer,
     engines: Callable[..., sqlalchemy.Engine],
 ) -> None:
     for driver in ("mysql+pymysql", "mariadb+pymysql"):
@@ -103,7 +103,7 @@ async def test_mariadb_through_pymysql_is_up(
 
 
 async def test_mariadb_through_aiomysql_is_up(
-    mariadb_server: MariaDbServer,  # noqa: F811
+    mariadb_server: MariaDbServer,
     async_engines: Callable[..., AsyncEngine],
 ) -> None:
     engine = async_engines(mariadb_server.url("mysql+aiomysql"))
@@ -114,7 +114,7 @@ async def test_mariadb_through_aiomysql_is_up(
 
 
 async def test_mariadb_refusing_the_login_is_down(
-    mariadb_server: MariaDbServer,  # noqa: F811
+    mariadb_server: MariaDbServer,
     engines: Callable[..., sqlalchemy.Engine],
     async_engines: Callable[..., AsyncEngine],
 ) -> None:

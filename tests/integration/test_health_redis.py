@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, Callable
 
@@ -13,15 +12,10 @@ import redis.asyncio
 
 from otel_actuator.health import Health, HealthRegistry, Status, redis_indicator
 from otel_actuator.settings import Settings
-from tests.integration.apps import FRAMEWORKS, served
+from tests.support.apps import FRAMEWORKS, served
+from tests.support.polling import eventually
 from tests.support.servers import client as http_client
-from tests.support.services import (  # noqa: F401 (fixtures)
-    REDIS_SERVER,
-    RedisServer,
-    redis_factory,
-    redis_server,
-    redis_version,
-)
+from tests.support.services import REDIS_SERVER, RedisServer, redis_version
 
 StartRedis = Callable[[], RedisServer]
 MakeClient = Callable[[str], Any]  # redis-py's own annotations and the types-redis stubs disagree; stay neutral
@@ -58,7 +52,7 @@ async def async_clients() -> AsyncIterator[MakeClient]:
 
 
 async def test_sync_client_is_up_with_the_server_version(
-    redis_server: RedisServer,  # noqa: F811
+    redis_server: RedisServer,
     sync_clients: MakeClient,
 ) -> None:
     health = registry()
@@ -67,7 +61,7 @@ async def test_sync_client_is_up_with_the_server_version(
 
 
 async def test_asyncio_client_is_up_with_the_server_version(
-    redis_server: RedisServer,  # noqa: F811
+    redis_server: RedisServer,
     async_clients: MakeClient,
 ) -> None:
     health = registry()
@@ -77,7 +71,7 @@ async def test_asyncio_client_is_up_with_the_server_version(
 
 @pytest.mark.parametrize("how", ["stop", "kill"])
 async def test_sync_client_goes_down_when_the_server_goes_away(
-    redis_factory: StartRedis,  # noqa: F811
+    redis_factory: StartRedis,
     sync_clients: MakeClient,
     how: str,
 ) -> None:
@@ -95,7 +89,7 @@ async def test_sync_client_goes_down_when_the_server_goes_away(
 
 @pytest.mark.parametrize("how", ["stop", "kill"])
 async def test_asyncio_client_goes_down_when_the_server_goes_away(
-    redis_factory: StartRedis,  # noqa: F811
+    redis_factory: StartRedis,
     async_clients: MakeClient,
     how: str,
 ) -> None:
@@ -113,7 +107,7 @@ async def test_asyncio_client_goes_down_when_the_server_goes_away(
 
 @pytest.mark.parametrize("kind", ["sync", "asyncio"])
 async def test_a_frozen_server_is_down_within_the_timeout(
-    redis_factory: StartRedis,  # noqa: F811
+    redis_factory: StartRedis,
     sync_clients: MakeClient,
     async_clients: MakeClient,
     kind: str,
@@ -160,12 +154,12 @@ async def test_a_redis_cluster_reports_its_slots(tmp_path: Any) -> None:
     process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_for_port(port)
-        node = redis.Redis(port=port)
+        node: Any = redis.Redis(port=port)
         node.execute_command("CLUSTER ADDSLOTSRANGE", 0, 16383)
-        deadline = time.monotonic() + 30  # the node settles its cluster state on its own timer
-        while node.execute_command("CLUSTER INFO").get("cluster_state") != "ok":
-            assert time.monotonic() < deadline, "the one-node cluster never reached cluster_state:ok"
-            time.sleep(0.05)
+        eventually(  # the node settles its cluster state on its own timer
+            lambda: node.execute_command("CLUSTER INFO").get("cluster_state") == "ok",
+            what="cluster_state:ok of the one-node cluster",
+        )
         node.close()
         for kind in ("sync", "asyncio"):
             cluster: Any = (
@@ -184,7 +178,7 @@ async def test_a_redis_cluster_reports_its_slots(tmp_path: Any) -> None:
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
 def test_health_over_http_follows_a_real_redis(
-    redis_factory: StartRedis,  # noqa: F811
+    redis_factory: StartRedis,
     framework: str,
 ) -> None:
     server = redis_factory()

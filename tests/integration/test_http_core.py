@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from otel_actuator import Settings
-from tests.integration.apps import FRAMEWORKS, served
+from tests.support.apps import FRAMEWORKS, served
 
 V3 = "application/vnd.spring-boot.actuator.v3+json"
 V2 = "application/vnd.spring-boot.actuator.v2+json"
@@ -86,9 +86,7 @@ def test_index_links(everything: httpx.Client, path: str) -> None:
     assert links["health-path"] == {"href": base + "/health/{*path}", "templated": True}
     assert links["env-toMatch"]["templated"] is True
     assert links["loggers-name"]["href"] == base + "/loggers/{name}"
-    assert (
-        links["metrics-requiredMetricName"]["href"].endswith("/metrics/{requiredMetricName}") or "metrics" not in links
-    )
+    assert links["metrics-requiredMetricName"]["href"] == base + "/metrics/{requiredMetricName}"
     for name in ("info", "env", "loggers", "threaddump", "mappings"):
         assert links[name]["templated"] is False
     assert "shutdown" not in links
@@ -97,8 +95,7 @@ def test_index_links(everything: httpx.Client, path: str) -> None:
 def test_index_names_httpexchanges_only_under_v3(framework: str) -> None:
     settings = Settings(exposure_include=("*",))
     with served(framework, settings) as (url, actuator), httpx.Client(base_url=url) as client:
-        if actuator.exchanges is None:
-            pytest.skip("no exchange source attached to this actuator")
+        assert actuator.exchanges is not None, "the served apps feed the actuator from a bridge"
         v3 = client.get("/actuator", headers={"Accept": V3}).json()["_links"]
         v2 = client.get("/actuator", headers={"Accept": V2}).json()["_links"]
         # httptrace stays in the v3 index: SBA 2.7's server asks for the index with a v3-first Accept.

@@ -4,26 +4,19 @@ own, so SBA never shows a different process on each poll. Real gunicorn and uvic
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any, Optional
 
 import httpx
 import pytest
 
 from tests.support.fake_admin import FakeAdmin
-from tests.support.launch import eventually, launch
+from tests.support.launch import ZERO_CODE, launch
+from tests.support.polling import eventually
 from tests.support.servers import free_port
 
 WORKERS = 4
 REQUESTS = 12
-
-ZERO_CODE = {
-    "OTEL_SERVICE_NAME": "user-service",
-    "OTEL_TRACES_EXPORTER": "actuator",
-    "OTEL_METRICS_EXPORTER": "actuator",
-    "OTEL_LOGS_EXPORTER": "actuator",
-    "OTEL_ACTUATOR_EXPOSURE_INCLUDE": "*",
-}
 
 GUNICORN = (
     "opentelemetry-instrument",
@@ -64,13 +57,6 @@ CASES: dict[str, tuple[Sequence[str], dict[str, str]]] = {
 }
 
 
-@pytest.fixture
-def admin() -> Iterator[FakeAdmin]:
-    fake = FakeAdmin()
-    yield fake
-    fake.close()
-
-
 def instances(admin: FakeAdmin) -> dict[str, dict[str, Any]]:
     """The latest registration document per managementUrl."""
     return {r.body["managementUrl"]: r.body for r in admin.registrations()}
@@ -91,15 +77,15 @@ def users_count(management_url: str) -> float:
 
 @pytest.mark.parametrize(("argv", "extra_env"), CASES.values(), ids=list(CASES))
 def test_each_worker_registers_as_its_own_instance(
-    argv: Sequence[str], extra_env: dict[str, str], admin: FakeAdmin
+    argv: Sequence[str], extra_env: dict[str, str], fake_admin: FakeAdmin
 ) -> None:
     management_port = str(free_port())
-    env = {**ZERO_CODE, "OTEL_ACTUATOR_ADMIN_URL": admin.url}
+    env = {**ZERO_CODE, "OTEL_ACTUATOR_ADMIN_URL": fake_admin.url}
     env.update({k: v.replace(MANAGEMENT_PORT, management_port) for k, v in extra_env.items()})
     with launch(argv, env, timeout=120) as app:
-        registered = eventually(lambda: all_registered(admin), timeout=120, what=f"{WORKERS} registrations")
+        registered = eventually(lambda: all_registered(fake_admin), timeout=120, what=f"{WORKERS} registrations")
         assert len(registered) == WORKERS, list(registered)
-        for document in (r.body for r in admin.registrations()):  # the very first ones included
+        for document in (r.body for r in fake_admin.registrations()):  # the very first ones included
             management_url = document["managementUrl"]
             assert document["name"] == "user-service"
             assert document["serviceUrl"] == f"{app.url}/", "every worker serves the shared port"
@@ -128,5 +114,5 @@ def test_each_worker_registers_as_its_own_instance(
 
         assert app.stop() == 0
         expected = {f"/instances/{hashlib.sha1(d['healthUrl'].encode()).hexdigest()[:12]}" for d in registered.values()}
-        eventually(lambda: {r.path for r in admin.deregistrations()} >= expected, what="one DELETE per worker")
-        assert len(admin.deregistrations()) == WORKERS
+        eventually(lambda: {r.path for r in fake_admin.deregistrations()} >= expected, what="one DELETE per worker")
+        assert len(fake_admin.deregistrations()) == WORKERS

@@ -11,17 +11,11 @@ from typing import Any, Optional
 import httpx
 import pytest
 
-from tests.support.launch import Launched, eventually, launch
+from tests.support.launch import ZERO_CODE, Launched, launch
+from tests.support.polling import eventually
+from tests.support.requests import json_of
 
 REQUESTS = 3
-
-ZERO_CODE = {
-    "OTEL_SERVICE_NAME": "user-service",
-    "OTEL_TRACES_EXPORTER": "actuator",
-    "OTEL_METRICS_EXPORTER": "actuator",
-    "OTEL_LOGS_EXPORTER": "actuator",
-    "OTEL_ACTUATOR_EXPOSURE_INCLUDE": "*",
-}
 # Spans reach a SpanExporter through a BatchSpanProcessor, every 5 s by default.
 QUICK_SPANS = {"OTEL_BSP_SCHEDULE_DELAY": "50"}
 
@@ -84,12 +78,6 @@ CASES = {
 # -- what every launched user service must show ----------------------------------------------------
 
 
-def _json(http: httpx.Client, path: str, **params: str) -> Any:
-    response = http.get(path, params=params)
-    assert response.status_code == 200, f"GET {path}: {response.status_code} {response.text}"
-    return response.json()
-
-
 def request_count(http: httpx.Client, template: str) -> float:
     response = http.get("/actuator/metrics/http.server.requests", params={"tag": f"uri:{template}"})
     if response.status_code == 404:
@@ -100,12 +88,12 @@ def request_count(http: httpx.Client, template: str) -> float:
 
 
 def user_exchanges(http: httpx.Client, user_id: int) -> list[dict[str, Any]]:
-    exchanges = _json(http, "/actuator/httpexchanges")["exchanges"]
+    exchanges = json_of(http.get("/actuator/httpexchanges"))["exchanges"]
     return [e for e in exchanges if e["request"]["uri"].split("?")[0].endswith(f"/users/{user_id}")]
 
 
 def created_exchange(http: httpx.Client) -> Optional[dict[str, Any]]:
-    exchanges = _json(http, "/actuator/httpexchanges")["exchanges"]
+    exchanges = json_of(http.get("/actuator/httpexchanges"))["exchanges"]
     posts = [e for e in exchanges if e["request"]["method"] == "POST" and e["request"]["uri"].endswith("/users")]
     return posts[0] if posts else None
 
@@ -120,11 +108,12 @@ def log_trace_id(http: httpx.Client, name: str) -> Optional[str]:
 
 
 def actuator_routes(http: httpx.Client) -> list[str]:
-    contexts = _json(http, "/actuator/mappings")["contexts"]
+    contexts = json_of(http.get("/actuator/mappings"))["contexts"]
     patterns = [
         pattern
         for context in contexts.values()
-        for entry in context["mappings"]["dispatcherServlets"]["dispatcherServlet"]
+        for group in context["mappings"]["dispatcherServlets"].values()
+        for entry in group
         for pattern in entry["details"]["requestMappingConditions"]["patterns"]
     ]
     return sorted(p for p in patterns if p.startswith("/actuator"))
@@ -141,7 +130,7 @@ def exercise(app: Launched, template: str, routes: int, *, span_wait: float = 20
 
         # Mounted once, whether the instrumentor or the app's own mount_* call came first.
         assert len(actuator_routes(http)) == routes, actuator_routes(http)
-        assert len(_json(http, "/actuator")["_links"]) > 5
+        assert len(json_of(http.get("/actuator"))["_links"]) > 5
 
         eventually(lambda: request_count(http, template) >= REQUESTS, what=f"COUNT of uri {template}")
         eventually(lambda: len(user_exchanges(http, user_id)) >= REQUESTS, timeout=span_wait, what="every read")
@@ -155,9 +144,9 @@ def exercise(app: Launched, template: str, routes: int, *, span_wait: float = 20
         assert all(e["response"]["status"] == 200 for e in reads)
         assert trace_id == create["traceId"], "the log line carries the trace of the request that logged it"
 
-        threads = _json(http, "/actuator/metrics/jvm.threads.live")
+        threads = json_of(http.get("/actuator/metrics/jvm.threads.live"))
         assert threads["measurements"][0]["value"] >= 1
-        uptime = _json(http, "/actuator/metrics/process.uptime")
+        uptime = json_of(http.get("/actuator/metrics/process.uptime"))
         assert uptime["measurements"][0]["value"] > 0
 
 

@@ -19,7 +19,6 @@ import os
 import subprocess
 import tempfile
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,24 +27,14 @@ from typing import Any, Callable
 import httpx
 import pytest
 
-import tests.integration.apps as apps
-from otel_actuator import Settings
+import tests.support.apps as apps
+from otel_actuator import Settings, boot
 from otel_actuator.health import redis_indicator
-from tests.reliability.latency import assert_unaffected, median_latency
 from tests.support.fake_admin import FakeAdmin
+from tests.support.latency import assert_unaffected, median_latency
+from tests.support.polling import eventually
+from tests.support.requirements import require
 from tests.support.services import RedisServer, silent_tcp_server
-from tests.support.services import redis_factory as redis_factory
-
-
-def wait_until(check: Callable[[], Any], timeout: float = 20.0, what: str = "the condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.05)
 
 
 @contextmanager
@@ -102,10 +91,11 @@ def test_spring_boot_admin_faults(framework: str, fault: str, caplog: pytest.Log
     )
     caplog.set_level(logging.DEBUG, logger="otel_actuator.admin")
     with apps.served(framework, settings) as (url, actuator), httpx.Client(base_url=url, timeout=30) as client:
-        registrar = actuator.registrar
+        handle = boot.running(actuator)
+        registrar = handle.registrar if handle is not None else None
         assert registrar is not None, "the mount starts registration when an admin URL is set"
         try:
-            wait_until(lambda: registrar.registered, what="the first registration")
+            eventually(lambda: registrar.registered, what="the first registration")
             baseline = median_latency(client)
             before = len(admin.received)
             caplog.clear()
@@ -113,7 +103,7 @@ def test_spring_boot_admin_faults(framework: str, fault: str, caplog: pytest.Log
                 admin.close()
             else:
                 admin.mode = fault
-                wait_until(lambda: len(admin.received) > before, what="a registration attempt under the fault")
+                eventually(lambda: len(admin.received) > before, what="a registration attempt under the fault")
             with polled(url) as statuses:
                 under_fault = median_latency(client)
             assert set(statuses) == {200}
@@ -122,16 +112,16 @@ def test_spring_boot_admin_faults(framework: str, fault: str, caplog: pytest.Log
             if fault == "slow":
                 # Slow is not broken: registrations keep going through, late.
                 count = len(admin.registrations())
-                wait_until(lambda: len(admin.registrations()) > count + 1, what="slow registrations")
+                eventually(lambda: len(admin.registrations()) > count + 1, what="slow registrations")
                 assert not _failure_messages(caplog)
             else:
-                wait_until(lambda: len(_failure_messages(caplog)) >= 2, what="two failed attempts")
+                eventually(lambda: len(_failure_messages(caplog)) >= 2, what="two failed attempts")
                 warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
                 assert len(warnings) == 1, "only the first failure of a streak is a warning"
                 assert admin.url in warnings[0].getMessage()
             if fault in ("blackhole", "error"):
                 admin.mode = "ok"
-                wait_until(
+                eventually(
                     lambda: any("answers again" in r.getMessage() for r in caplog.records),
                     what="the registrar to notice SBA is back",
                 )
@@ -198,7 +188,7 @@ def test_redis_down_or_hanging(
             if fault == "freeze":
                 server.thaw()
         if fault == "freeze":
-            wait_until(lambda: health(client)[0] == 200, what="redis to be UP again after the thaw")
+            eventually(lambda: health(client)[0] == 200, what="redis to be UP again after the thaw")
 
 
 def test_database_that_never_answers() -> None:
@@ -270,19 +260,10 @@ def test_health_checks_that_raise_or_hang(framework: str) -> None:
             release.set()
 
 
-class _RecordingTelemetry(apps.Telemetry):
-    made: list[apps.Telemetry] = []
-
-    def __init__(self, settings: Settings) -> None:
-        super().__init__(settings)
-        _RecordingTelemetry.made.append(self)
-
-
 @pytest.mark.parametrize("framework", apps.FRAMEWORKS)
-def test_metric_callbacks_that_raise(framework: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_metric_callbacks_that_raise(framework: str) -> None:
     from opentelemetry.metrics import CallbackOptions, Observation
 
-    monkeypatch.setattr(apps, "Telemetry", _RecordingTelemetry)
     settings = Settings(exposure_include=("*",), metrics_cache_ttl=0.0)  # every read runs the callbacks
 
     def broken(options: CallbackOptions) -> list[Observation]:
@@ -297,14 +278,14 @@ def test_metric_callbacks_that_raise(framework: str, monkeypatch: pytest.MonkeyP
     def healthy(options: CallbackOptions) -> list[Observation]:
         return [Observation(17, {"queue": "orders"}), Observation(float("nan"), {"queue": "broken"})]
 
-    with apps.served(framework, settings) as (url, _), httpx.Client(base_url=url, timeout=30) as client:
-        meter = _RecordingTelemetry.made[-1].meter_provider.get_meter("user.code")
+    with apps.served_app(framework, settings) as app, httpx.Client(base_url=app.url, timeout=30) as client:
+        meter = app.telemetry.meter_provider.get_meter("user.code")
         baseline = median_latency(client)
         meter.create_observable_gauge("queue.broken", callbacks=[broken])
         meter.create_observable_gauge("queue.garbage", callbacks=[garbage])
         meter.create_observable_counter("queue.not.iterable", callbacks=[not_iterable])
         meter.create_observable_gauge("queue.depth", callbacks=[healthy])
-        with polled(url, ("/actuator/metrics", "/actuator/prometheus")) as statuses:
+        with polled(app.url, ("/actuator/metrics", "/actuator/prometheus")) as statuses:
             under_fault = median_latency(client)
         assert statuses and set(statuses) == {200}
         assert_unaffected(f"metric callbacks raise ({framework})", baseline, under_fault)
@@ -401,7 +382,7 @@ def test_log_file_rotated_under_the_tail(framework: str, tmp_path: Path) -> None
             writer.start()
             with polled(url, ("/actuator/logfile",)) as statuses:
                 under_fault = median_latency(client)
-                wait_until(lambda: (tmp_path / "app.log.2").exists(), what="the log to rotate twice")
+                eventually(lambda: (tmp_path / "app.log.2").exists(), what="the log to rotate twice")
             writing.set()
             writer.join(timeout=30)
             assert statuses and set(statuses) == {200}
@@ -437,7 +418,7 @@ def full_disk() -> Iterator[tuple[Path, str]]:
         elif os.path.exists("/dev/full"):
             yield Path("/dev/full"), "/dev/full"
         else:
-            pytest.skip("neither a tmpfs mount (needs root) nor /dev/full is available to fill a disk")
+            require(False, "neither a tmpfs mount (needs root) nor /dev/full is available to fill a disk")
     finally:
         if mounted:
             subprocess.run(["umount", "-l", str(mountpoint)], check=False)

@@ -28,13 +28,14 @@ import httpx
 import psutil
 import pytest
 
-import tests.integration.apps as apps
+import tests.support.apps as apps
 from otel_actuator import Actuator, Settings
-from otel_actuator.admin.lifecycle import url_resolver
+from otel_actuator.admin.discovery import url_resolver
 from otel_actuator.admin.registrar import Registrar
-from otel_actuator.core.http import Request
 from otel_actuator.sources.logs import LogTail
 from tests.support.fake_admin import FakeAdmin
+from tests.support.polling import eventually
+from tests.support.requests import call, json_of
 
 EXCHANGES_CAPACITY = 50
 LOG_TAIL_BYTES = 16_384
@@ -81,20 +82,11 @@ def request_mix(n: int) -> tuple[str, str, dict[str, Any]]:
     return reads[(n // 2) % len(reads)]
 
 
-class _RecordingTelemetry(apps.Telemetry):
-    made: list[apps.Telemetry] = []
-
-    def __init__(self, settings: Settings) -> None:
-        super().__init__(settings)
-        _RecordingTelemetry.made.append(self)
-
-
 @pytest.fixture(params=apps.FRAMEWORKS)
-def loaded_app(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Actuator]]:
+def loaded_app(request: pytest.FixtureRequest) -> Iterator[tuple[str, Actuator]]:
     """A served app whose OpenTelemetry logs (logger ``load``) feed the actuator's log tail."""
     from opentelemetry.sdk._logs import LoggingHandler
 
-    monkeypatch.setattr(apps, "Telemetry", _RecordingTelemetry)
     settings = Settings(
         exposure_include=("*",),
         health_show_details="always",
@@ -102,13 +94,13 @@ def loaded_app(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) 
         exchanges_include_actuator=True,
         logfile_max_bytes=LOG_TAIL_BYTES,
     )
-    with apps.served(str(request.param), settings) as (url, actuator):
-        handler = LoggingHandler(logger_provider=_RecordingTelemetry.made[-1].logger_provider)
+    with apps.served_app(str(request.param), settings) as app:
+        handler = LoggingHandler(logger_provider=app.telemetry.logger_provider)
         logger = logging.getLogger("load")
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
         try:
-            yield url, actuator
+            yield app.url, app.actuator
         finally:
             logger.removeHandler(handler)
             logging.getLogger("load.target").setLevel(logging.NOTSET)
@@ -184,10 +176,10 @@ def test_concurrent_reads_and_writes_under_load(loaded_app: tuple[str, Actuator]
     with httpx.Client(base_url=url, timeout=30) as client:
         # The warm-up's first collection may predate every application request; it is reused for
         # metrics_cache_ttl, during which http.server.requests is rightly absent.
-        deadline = time.monotonic() + 30
-        while client.get("/actuator/metrics/http.server.requests").status_code != 200:
-            assert time.monotonic() < deadline, "the application's requests never showed in the metrics"
-            time.sleep(0.1)
+        eventually(
+            lambda: client.get("/actuator/metrics/http.server.requests").status_code == 200,
+            what="the application's requests in the metrics",
+        )
     baseline = rss()
 
     first = Outcome()
@@ -221,9 +213,7 @@ def test_concurrent_reads_and_writes_under_load(loaded_app: tuple[str, Actuator]
 
 
 def _get(actuator: Actuator, path: str) -> Any:
-    response = actuator.dispatcher.handle(Request("GET", path, "http://127.0.0.1/actuator"))
-    assert response.status == 200, response.body
-    return json.loads(response.body)
+    return json_of(call(actuator.dispatcher, "GET", path))
 
 
 def _value(actuator: Actuator, metric: str) -> float:
@@ -259,16 +249,11 @@ def test_forked_child_reports_itself_and_leaves_registration_to_the_parent() -> 
         admin_timeout=2.0,
         admin_service_url="http://127.0.0.1:8000/",
     )
-    actuator = Actuator(settings)
-    telemetry = apps.Telemetry(settings)
-    telemetry.bridge.attach(actuator)
-    registrar = Registrar(settings, url_resolver(actuator), resource_attributes=actuator.resource_attributes)
+    actuator, telemetry = apps.bridged_actuator(settings)
+    registrar = Registrar(settings, url_resolver(actuator.settings), resource_attributes=actuator.resource_attributes)
     registrar.start()
     try:
-        deadline = time.monotonic() + 20
-        while not registrar.registered and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert registrar.registered, "the parent registered"
+        eventually(lambda: registrar.registered, what="the parent's registration")
         parent_start = _value(actuator, "process.start.time")  # now cached for metrics_cache_ttl
         read_end, write_end = os.pipe()
         child = os.fork()
@@ -301,10 +286,9 @@ def test_forked_child_reports_itself_and_leaves_registration_to_the_parent() -> 
         assert {r.body["metadata"]["pid"] for r in admin.registrations()} == {str(os.getpid())}
         # The parent goes on registering as before.
         assert registrar.running
-        deadline = time.monotonic() + 20
-        while len(admin.registrations()) <= registrations_after_child and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert len(admin.registrations()) > registrations_after_child
+        eventually(
+            lambda: len(admin.registrations()) > registrations_after_child, what="the parent's next registration"
+        )
     finally:
         registrar.stop()
         telemetry.shutdown()

@@ -10,23 +10,24 @@ from __future__ import annotations
 import base64
 import json
 import logging
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, Callable
 
 import httpx
 import pytest
 
 from otel_actuator import Actuator, Settings
-from otel_actuator.core.http import Request, Response
-from otel_actuator.endpoints.registry import create_endpoints
+from otel_actuator.core.http import Response
 from otel_actuator.sanitize import MASK
-from tests.integration.apps import FRAMEWORKS, Telemetry, served
+from tests.support.apps import FRAMEWORKS, Telemetry, bridged_actuator, served
+from tests.support.requests import call, json_of
 
 V3 = "application/vnd.spring-boot.actuator.v3+json"
 V2 = "application/vnd.spring-boot.actuator.v2+json"
 MEDIA_TYPES = (V3, V2, "application/json")
-BASE = "http://127.0.0.1:8080/actuator"
 USER, PASSWORD = "ops", "correct horse battery staple"
+JSON = {"content-type": "application/json"}
+MakeActuator = Callable[..., Actuator]
 #: Endpoint ids besides health that a bridge-fed actuator offers.
 OTHER_IDS = (
     "info",
@@ -47,15 +48,12 @@ def basic(user: str = USER, password: str = PASSWORD) -> dict[str, str]:
 
 
 @pytest.fixture
-def make_actuator() -> Iterator[Any]:
+def make_actuator() -> Iterator[MakeActuator]:
     """Builds actuators fed by a real bridge (so every endpoint has its data source)."""
     made: list[Telemetry] = []
 
     def make(**settings: Any) -> Actuator:
-        values = Settings(**settings)
-        actuator = Actuator(values)
-        telemetry = Telemetry(values)
-        telemetry.bridge.attach(actuator)
+        actuator, telemetry = bridged_actuator(Settings(**settings))
         actuator.logs = telemetry.bridge.log_tail
         made.append(telemetry)
         return actuator
@@ -65,20 +63,8 @@ def make_actuator() -> Iterator[Any]:
         telemetry.shutdown()
 
 
-def call(
-    actuator: Actuator,
-    method: str,
-    path: str,
-    headers: Mapping[str, str] | None = None,
-    body: bytes = b"",
-) -> Response:
-    return actuator.dispatcher.handle(Request(method, path, BASE, headers=dict(headers or {}), body=body))
-
-
-def links(actuator: Actuator, accept: str = V3, headers: Mapping[str, str] | None = None) -> dict[str, Any]:
-    response = call(actuator, "GET", "", {"accept": accept, **(headers or {})})
-    assert response.status == 200
-    found: dict[str, Any] = json.loads(response.body)["_links"]
+def links(actuator: Actuator, accept: str = V3) -> dict[str, Any]:
+    found: dict[str, Any] = json_of(call(actuator.dispatcher, "GET", "", accept=accept))["_links"]
     return found
 
 
@@ -96,17 +82,17 @@ def test_settings_default_to_spring_boot_3s_safe_choices() -> None:
         assert 0 < settings.max_body_bytes <= 1 << 20
 
 
-def test_only_health_is_exposed_by_default(make_actuator: Any) -> None:
+def test_only_health_is_exposed_by_default(make_actuator: MakeActuator) -> None:
     actuator = make_actuator()
     for accept in MEDIA_TYPES:
         assert set(links(actuator, accept)) == {"self", "health", "health-path"}
     for endpoint_id in OTHER_IDS:
-        response = call(actuator, "GET", f"/{endpoint_id}")
+        response = call(actuator.dispatcher, "GET", f"/{endpoint_id}")
         assert response.status == 404, endpoint_id
-        assert call(actuator, "HEAD", f"/{endpoint_id}").status == 404
-        assert call(actuator, "OPTIONS", f"/{endpoint_id}").status == 404
-    assert call(actuator, "POST", "/loggers/ROOT", {"content-type": "application/json"}, b"{}").status == 404
-    assert call(actuator, "GET", "/health").status == 200
+        assert call(actuator.dispatcher, "HEAD", f"/{endpoint_id}").status == 404
+        assert call(actuator.dispatcher, "OPTIONS", f"/{endpoint_id}").status == 404
+    assert call(actuator.dispatcher, "POST", "/loggers/ROOT", JSON, b"{}").status == 404
+    assert call(actuator.dispatcher, "GET", "/health").status == 200
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
@@ -121,20 +107,20 @@ def test_only_health_is_exposed_over_http(framework: str) -> None:
 
 
 @pytest.mark.parametrize("authorized", [False, True])
-def test_health_details_are_never_shown_by_default(make_actuator: Any, authorized: bool) -> None:
+def test_health_details_are_never_shown_by_default(make_actuator: MakeActuator, authorized: bool) -> None:
     auth = {"username": USER, "password": PASSWORD} if authorized else {}
     actuator = make_actuator(exposure_include=("*",), **auth)
     headers = basic() if authorized else {}
     for accept in MEDIA_TYPES:
-        body = json.loads(call(actuator, "GET", "/health", {"accept": accept, **headers}).body)
+        body = json_of(call(actuator.dispatcher, "GET", "/health", headers, accept=accept))
         assert set(body) <= {"status", "groups"}, body
         for group in ("liveness", "readiness"):
-            group_body = json.loads(call(actuator, "GET", f"/health/{group}", {"accept": accept, **headers}).body)
+            group_body = json_of(call(actuator.dispatcher, "GET", f"/health/{group}", headers, accept=accept))
             assert set(group_body) == {"status"}
     # A hidden component answers exactly like a missing one, so component names do not leak either.
-    missing = _error_shape(call(actuator, "GET", "/health/noSuchComponent", headers), "noSuchComponent")
+    missing = _error_shape(call(actuator.dispatcher, "GET", "/health/noSuchComponent", headers), "noSuchComponent")
     for existing in ("ping", "diskSpace", "readiness/ping"):
-        hidden = call(actuator, "GET", f"/health/{existing}", headers)
+        hidden = call(actuator.dispatcher, "GET", f"/health/{existing}", headers)
         assert hidden.status == 404
         assert _error_shape(hidden, existing) == missing
 
@@ -146,45 +132,43 @@ def _error_shape(response: Response, name: str) -> dict[str, Any]:
 
 
 def test_env_values_are_masked_by_default_even_for_authorized_callers(
-    make_actuator: Any, monkeypatch: pytest.MonkeyPatch
+    make_actuator: MakeActuator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PLAIN_SETTING", "plainly-visible-value")
     actuator = make_actuator(exposure_include=("env",), username=USER, password=PASSWORD)
     for accept in MEDIA_TYPES:
-        response = call(actuator, "GET", "/env", {"accept": accept, **basic()})
-        assert response.status == 200
-        for source in json.loads(response.body)["propertySources"]:
+        for source in json_of(call(actuator.dispatcher, "GET", "/env", basic(), accept=accept))["propertySources"]:
             for key, prop in source["properties"].items():
                 if (source["name"], key) != ("systemProperties", "PID"):  # SBA's Process panel needs the PID
                     assert prop["value"] == MASK, (source["name"], key)
-    one = json.loads(call(actuator, "GET", "/env/PLAIN_SETTING", basic()).body)
+    one = json_of(call(actuator.dispatcher, "GET", "/env/PLAIN_SETTING", basic()))
     assert one["property"]["value"] == MASK
-    assert b"plainly-visible-value" not in call(actuator, "GET", "/env", basic()).body
+    assert b"plainly-visible-value" not in call(actuator.dispatcher, "GET", "/env", basic()).body
 
 
 @pytest.mark.parametrize("exposure", [("*",), ("shutdown",), ("*", "shutdown")])
-def test_shutdown_is_disabled_even_when_exposed(make_actuator: Any, exposure: tuple[str, ...]) -> None:
+def test_shutdown_is_disabled_even_when_exposed(make_actuator: MakeActuator, exposure: tuple[str, ...]) -> None:
     actuator = make_actuator(exposure_include=exposure)
     stops: list[bool] = []
     actuator.shutdown_hook = lambda: stops.append(True)
     for accept in MEDIA_TYPES:
         assert "shutdown" not in links(actuator, accept)
-    assert call(actuator, "POST", "/shutdown").status == 404
-    assert call(actuator, "POST", "/shutdown", {"content-type": "application/json"}, b"{}").status == 404
-    assert call(actuator, "OPTIONS", "/shutdown").status == 404
+    assert call(actuator.dispatcher, "POST", "/shutdown").status == 404
+    assert call(actuator.dispatcher, "POST", "/shutdown", JSON, b"{}").status == 404
+    assert call(actuator.dispatcher, "OPTIONS", "/shutdown").status == 404
     assert "shutdown" not in actuator.dispatcher.exposed_ids()
     assert stops == []
 
 
-def test_there_is_no_heap_dump_anywhere(make_actuator: Any) -> None:
+def test_there_is_no_heap_dump_anywhere(make_actuator: MakeActuator) -> None:
     actuator = make_actuator(exposure_include=("*",))
-    ids = {endpoint.id for endpoint in create_endpoints(actuator)}
+    ids = {endpoint.id for endpoint in actuator.dispatcher.endpoints}
     assert "heapdump" not in ids
     for accept in MEDIA_TYPES:
-        body = call(actuator, "GET", "", {"accept": accept}).body.decode()
+        body = call(actuator.dispatcher, "GET", "", accept=accept).body.decode()
         assert "heapdump" not in body.lower()
     for method in ("GET", "HEAD", "POST", "OPTIONS"):
-        assert call(actuator, method, "/heapdump").status == 404
+        assert call(actuator.dispatcher, method, "/heapdump").status == 404
 
 
 def _cors_headers(response: Response | httpx.Response) -> dict[str, str]:
@@ -192,26 +176,26 @@ def _cors_headers(response: Response | httpx.Response) -> dict[str, str]:
     return {k.lower(): v for k, v in headers if k.lower().startswith("access-control-")}
 
 
-def test_cors_is_off_by_default(make_actuator: Any) -> None:
+def test_cors_is_off_by_default(make_actuator: MakeActuator) -> None:
     actuator = make_actuator(exposure_include=("*",))
     origin = {"origin": "https://evil.example"}
     preflight = {**origin, "access-control-request-method": "POST", "access-control-request-headers": "authorization"}
     for path in ("", "/health", "/env", "/loggers/ROOT"):
-        assert _cors_headers(call(actuator, "GET", path, origin)) == {}
-        assert _cors_headers(call(actuator, "OPTIONS", path, preflight)) == {}
+        assert _cors_headers(call(actuator.dispatcher, "GET", path, origin)) == {}
+        assert _cors_headers(call(actuator.dispatcher, "OPTIONS", path, preflight)) == {}
 
 
 @pytest.mark.parametrize(
     "origin",
     ["https://evil.example", "*", "null", "https://admin.example.org.evil.example", "HTTPS://ADMIN.EXAMPLE.ORG", ""],
 )
-def test_cors_answers_only_listed_origins_and_never_a_wildcard(make_actuator: Any, origin: str) -> None:
+def test_cors_answers_only_listed_origins_and_never_a_wildcard(make_actuator: MakeActuator, origin: str) -> None:
     listed = "https://admin.example.org"
     actuator = make_actuator(exposure_include=("*",), cors_allowed_origins=(listed, "*"))
     preflight = {"origin": origin, "access-control-request-method": "GET"}
-    assert _cors_headers(call(actuator, "GET", "/health", {"origin": origin})) == {}
-    assert _cors_headers(call(actuator, "OPTIONS", "/health", preflight)) == {}
-    allowed = call(actuator, "OPTIONS", "/health", {**preflight, "origin": listed})
+    assert _cors_headers(call(actuator.dispatcher, "GET", "/health", {"origin": origin})) == {}
+    assert _cors_headers(call(actuator.dispatcher, "OPTIONS", "/health", preflight)) == {}
+    allowed = call(actuator.dispatcher, "OPTIONS", "/health", {**preflight, "origin": listed})
     assert allowed.status == 204
     assert _cors_headers(allowed)["access-control-allow-origin"] == listed
     assert allowed.header("vary") == "Origin"
@@ -230,16 +214,10 @@ def test_cors_headers_over_http(framework: str) -> None:
         assert response.headers["access-control-allow-origin"] == listed
 
 
-def test_writes_need_exposure(make_actuator: Any) -> None:
+def test_writes_need_exposure(make_actuator: MakeActuator) -> None:
     logging.getLogger("defaults.unexposed").setLevel(logging.WARNING)
     actuator = make_actuator(exposure_include=("health", "info"))
-    response = call(
-        actuator,
-        "POST",
-        "/loggers/defaults.unexposed",
-        {"content-type": "application/json"},
-        b'{"configuredLevel":"TRACE"}',
-    )
+    response = call(actuator.dispatcher, "POST", "/loggers/defaults.unexposed", JSON, b'{"configuredLevel":"TRACE"}')
     assert response.status == 404
     assert logging.getLogger("defaults.unexposed").level == logging.WARNING
 
@@ -258,40 +236,39 @@ def test_writes_need_exposure(make_actuator: Any) -> None:
         {"authorization": basic()["authorization"] + "=="},
     ],
 )
-def test_writes_need_credentials_when_auth_is_on(make_actuator: Any, credentials: dict[str, str]) -> None:
+def test_writes_need_credentials_when_auth_is_on(make_actuator: MakeActuator, credentials: dict[str, str]) -> None:
     name = "defaults.protected"
     logging.getLogger(name).setLevel(logging.WARNING)
     actuator = make_actuator(exposure_include=("*",), username=USER, password=PASSWORD)
     body = b'{"configuredLevel":"TRACE"}'
-    denied = call(actuator, "POST", f"/loggers/{name}", {"content-type": "application/json", **credentials}, body)
+    denied = call(actuator.dispatcher, "POST", f"/loggers/{name}", {**JSON, **credentials}, body)
     assert denied.status == 401
     assert denied.header("www-authenticate") == 'Basic realm="actuator"'
     assert PASSWORD not in denied.body.decode()
     assert logging.getLogger(name).level == logging.WARNING
-    allowed = call(actuator, "POST", f"/loggers/{name}", {"content-type": "application/json", **basic()}, body)
+    allowed = call(actuator.dispatcher, "POST", f"/loggers/{name}", {**JSON, **basic()}, body)
     assert allowed.status == 204
     assert logging.getLogger(name).level == 5  # TRACE
     logging.getLogger(name).setLevel(logging.NOTSET)
 
 
-def test_everything_but_health_needs_credentials_when_auth_is_on(make_actuator: Any) -> None:
+def test_everything_but_health_needs_credentials_when_auth_is_on(make_actuator: MakeActuator) -> None:
     actuator = make_actuator(exposure_include=("*",), username=USER, password=PASSWORD)
-    assert call(actuator, "GET", "").status == 401
+    assert call(actuator.dispatcher, "GET", "").status == 401
     for endpoint_id in OTHER_IDS:
-        assert call(actuator, "GET", f"/{endpoint_id}").status == 401, endpoint_id
-        assert call(actuator, "GET", f"/{endpoint_id}", basic()).status in (200, 206), endpoint_id
-    assert call(actuator, "GET", "/health").status == 200
+        assert call(actuator.dispatcher, "GET", f"/{endpoint_id}").status == 401, endpoint_id
+        assert call(actuator.dispatcher, "GET", f"/{endpoint_id}", basic()).status in (200, 206), endpoint_id
+    assert call(actuator.dispatcher, "GET", "/health").status == 200
 
 
 @pytest.mark.parametrize("limit", [16, 1024, 65536])
-def test_bodies_are_capped(make_actuator: Any, limit: int) -> None:
+def test_bodies_are_capped(make_actuator: MakeActuator, limit: int) -> None:
     actuator = make_actuator(exposure_include=("loggers",), max_body_bytes=limit)
     fits = b'{"configuredLevel":"INFO"}'.ljust(limit) if limit >= 26 else b"{}".ljust(limit)
-    headers = {"content-type": "application/json"}
-    assert call(actuator, "POST", "/loggers/defaults.capped", headers, fits).status == 204
-    too_big = call(actuator, "POST", "/loggers/defaults.capped", headers, fits + b" ")
+    assert call(actuator.dispatcher, "POST", "/loggers/defaults.capped", JSON, fits).status == 204
+    too_big = call(actuator.dispatcher, "POST", "/loggers/defaults.capped", JSON, fits + b" ")
     assert too_big.status == 413
-    assert str(limit) in json.loads(too_big.body)["message"]
+    assert str(limit) in json_of(too_big, 413)["message"]
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)

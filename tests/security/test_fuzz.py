@@ -22,7 +22,6 @@ import json
 import logging
 import re
 import string
-from collections import Counter
 from collections.abc import Iterator, Mapping
 from typing import Any, Optional
 from urllib.parse import quote
@@ -32,10 +31,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import tests.integration.apps as apps
+import tests.support.apps as apps
 from otel_actuator import Actuator, Settings
 from otel_actuator.core.http import REASONS, Request, Response
 from otel_actuator.health import CompositeHealth, Health
+from tests.support.requests import BASE, json_of
+from tests.support.summary import table
 
 pytestmark = [
     # Some inputs are deliberately huge (20 kB path segments); their repr in Hypothesis' notes is not the point.
@@ -44,10 +45,9 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:Do not use the `random` module inside strategies"),
 ]
 
-#: Cases run per property, by name; the session summary prints them (see conftest.py).
-CASES: Counter[str] = Counter()
+#: Cases run per property, by name, for the session summary.
+CASES = table("fuzz cases", "{:>7.0f}", total=True)
 
-BASE = "http://127.0.0.1:8080/actuator"
 USER, PASSWORD = "ops", "fuzz-password"
 GOOD_AUTH = "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
 ALLOWED_ORIGIN = "https://admin.example.org"
@@ -345,13 +345,10 @@ def actuators() -> Iterator[dict[str, Actuator]]:
             "env_show_values": "when-authorized",
             "cors_allowed_origins": (ALLOWED_ORIGIN,),
             "exchanges_include_actuator": True,
-            "logger_groups": ("fuzzgroup=fuzz.a+fuzz.b",),
+            "logger_groups": {"fuzzgroup": ("fuzz.a", "fuzz.b")},
         }
         values.update(extra)
-        config = Settings(**values)
-        actuator = Actuator(config)
-        telemetry = apps.Telemetry(config)
-        telemetry.bridge.attach(actuator)
+        actuator, telemetry = apps.bridged_actuator(Settings(**values))
         _prime(actuator, telemetry)
         made[name] = actuator
         telemetries.append(telemetry)
@@ -433,7 +430,9 @@ def check(response: Response, method: str, *, actuator_made: bool = True) -> Non
         if response.status >= 400 and actuator_made:
             assert payload["status"] == response.status
             assert payload["message"]
-    if response.status == 206:
+    if response.status == 206 and content_type == "multipart/byteranges":
+        check_byteranges(response, method)
+    elif response.status == 206:
         match = CONTENT_RANGE_206.fullmatch(response.header("content-range") or "")
         assert match, response.header("content-range")
         start, end, total = (int(g) for g in match.groups())
@@ -446,8 +445,27 @@ def check(response: Response, method: str, *, actuator_made: bool = True) -> Non
         assert response.header("access-control-allow-origin") == ALLOWED_ORIGIN
 
 
+def check_byteranges(response: Response, method: str) -> None:
+    """Several ranges: one part per range, each with a Content-Range its bytes add up to."""
+    boundary = (response.header("content-type") or "").split("boundary=", 1)[1]
+    if method.upper() == "HEAD":
+        return
+    body = response.body
+    assert body.endswith(f"--{boundary}--\r\n".encode())
+    parts = body[: -len(f"--{boundary}--\r\n")].split(f"--{boundary}\r\n".encode())
+    assert parts[0] == b"" and len(parts) > 2
+    for part in parts[1:]:
+        head, _, data = part.partition(b"\r\n\r\n")
+        ranges = [line for line in head.split(b"\r\n") if line.startswith(b"Content-Range: ")]
+        match = CONTENT_RANGE_206.fullmatch(ranges[0][len(b"Content-Range: ") :].decode())
+        assert match, head
+        start, end, total = (int(g) for g in match.groups())
+        assert start <= end < total
+        assert data.endswith(b"\r\n") and len(data) - 2 == end - start + 1
+
+
 def run(actuator: Actuator, request: Request, name: str) -> Response:
-    CASES[name] += 1
+    CASES.add(name)
     response = actuator.dispatcher.handle(request)
     check(response, request.method)
     return response
@@ -455,13 +473,12 @@ def run(actuator: Actuator, request: Request, name: str) -> Response:
 
 def still_serving(actuator: Actuator) -> None:
     response = actuator.dispatcher.handle(build_request("GET", "/health", authorization=GOOD_AUTH))
-    assert response.status == 200, response.body
-    assert json.loads(response.body)["status"] == "UP"
+    assert json_of(response)["status"] == "UP"
 
 
 def at_least(name: str, target: int) -> None:
     """Hypothesis may stop early when a strategy runs out of new inputs; it must not have here."""
-    assert CASES[name] >= target * 0.9, (name, CASES[name], target)
+    assert CASES.get(name) >= target * 0.9, (name, CASES.get(name), target)
 
 
 # -- properties over the dispatcher ------------------------------------------------------------------
@@ -529,12 +546,12 @@ def test_env_patterns_never_hang_and_never_fail(actuators: dict[str, Actuator]) 
         request = build_request("GET", "/env", query=(("pattern", pattern),), authorization=GOOD_AUTH)
         response = actuators["auth"].dispatcher.handle(request)
         assert response.status == 400, pattern
-        assert "pattern" in json.loads(response.body)["message"]
+        assert "pattern" in json_of(response, 400)["message"]
     still_serving(actuators["auth"])
 
 
 def test_metric_names_and_tags(actuators: dict[str, Actuator]) -> None:
-    names = json.loads(actuators["open"].dispatcher.handle(build_request("GET", "/metrics")).body)["names"]
+    names = json_of(actuators["open"].dispatcher.handle(build_request("GET", "/metrics")))["names"]
 
     @fuzz(1000)
     @given(
@@ -636,7 +653,7 @@ def test_over_real_sockets(wire: tuple[str, httpx.Client]) -> None:
     def over_http(
         method: str, path: str, query: tuple[tuple[str, str], ...], body: bytes, **parts: Optional[str]
     ) -> None:
-        CASES[name] += 1
+        CASES.add(name)
         # Bytes go out as they are: latin-1 header values are legal on the wire, though httpx takes only ASCII
         # text; h11 refuses values with surrounding whitespace, which no server would ever see.
         names = {"range_header": "Range", "content_type": "Content-Type"}

@@ -19,7 +19,6 @@ import base64
 import json
 import logging
 import secrets
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -28,13 +27,14 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-import tests.integration.apps as apps
+import tests.support.apps as apps
 from otel_actuator import Actuator, Settings
 from otel_actuator.admin.payload import InstanceUrls, registration
 from otel_actuator.admin.registrar import Registrar
-from otel_actuator.core.http import Request
 from otel_actuator.sanitize import MASK, Sanitizer
 from tests.support.fake_admin import FakeAdmin
+from tests.support.polling import eventually
+from tests.support.requests import call, json_of
 
 MARK = "Zq" + secrets.token_hex(8)
 USER = "ops"
@@ -54,6 +54,12 @@ PLANTED_ENVIRONMENT = {
     "REDIS_URL": f"redis://:{MARK}-redis@cache.internal:6379/0",
     "SENTRY_DSN": f"https://{MARK}-dsn@o1.ingest.sentry.io/42",
     "MSSQL_CONNECTION": f"Server=db;User Id=app;Password={MARK}-mssql;",
+    "ODBC_CONNECTION": f"Driver={{ODBC Driver 18}};Server=db;UID=app;PWD={MARK}-odbc;",
+    "ORACLE_DSN": f"scott/{MARK}-oracle@db.internal:1521/ORCL",
+    "SMTP_PASS": f"{MARK}-smtp",
+    "SERVICE_ACCOUNT_JSON": f'{{"type": "service_account", "private_key": "-----BEGIN {MARK}-json"}}',
+    "SLACK_WEBHOOK_URL": f"https://hooks.slack.com/services/T000/B000/{MARK}-slack",
+    "LEGACY_DB_URL": f"mysql://app:pa/{MARK}-slash@db.internal:3306/app",
     "WEBHOOK": f"https://hooks.example.com/services/x?token={MARK}-webhook&channel=ops",
     "OTEL_EXPORTER_OTLP_HEADERS": f"api-key={MARK}-otlp",
     "OTEL_EXPORTER_OTLP_TRACES_HEADERS": f"authorization=Bearer%20{MARK}-otlp-traces",
@@ -71,12 +77,17 @@ SECRET_HEADERS = {
     "X-Api-Key": f"{MARK}-x-api-key",
     "X-Auth-Token": f"{MARK}-x-auth-token",
     "Proxy-Authorization": f"Basic {MARK}-proxy",
+    "Cf-Access-Jwt-Assertion": f"{MARK}-cf-access",
+    "X-Goog-Iap-Jwt-Assertion": f"{MARK}-iap",
+    "X-Amzn-Oidc-Data": f"{MARK}-alb-oidc",
 }
 SECRET_QUERIES = (
     f"token={MARK}-q-token",
     f"api_key={MARK}-q-api-key",
     f"password={MARK}-q-password",
     f"access_token={MARK}-q-access&page=2",
+    f"code={MARK}-q-oauth-code&state=ok",
+    f"session={MARK}-q-session&sid={MARK}-q-sid&ticket={MARK}-q-ticket",
 )
 
 
@@ -93,16 +104,6 @@ def leaks(response: httpx.Response) -> list[str]:
         response.content.decode("utf-8", "replace") + "\n" + "\n".join(f"{k}: {v}" for k, v in response.headers.items())
     )
     return [word for word in FORBIDDEN if word in text]
-
-
-class _RecordingTelemetry(apps.Telemetry):
-    """The test apps' telemetry, remembered so its logger provider can be fed."""
-
-    made: list[apps.Telemetry] = []
-
-    def __init__(self, settings: Settings) -> None:
-        super().__init__(settings)
-        _RecordingTelemetry.made.append(self)
 
 
 @dataclass
@@ -140,14 +141,13 @@ def target(request: pytest.FixtureRequest) -> Iterator[Target]:
     with pytest.MonkeyPatch.context() as patch:
         for key, value in PLANTED_ENVIRONMENT.items():
             patch.setenv(key, value)
-        patch.setattr(apps, "Telemetry", _RecordingTelemetry)
-        with apps.served(framework, settings) as (url, actuator):
-            handler = LoggingHandler(logger_provider=_RecordingTelemetry.made[-1].logger_provider)
+        with apps.served_app(framework, settings) as app:
+            handler = LoggingHandler(logger_provider=app.telemetry.logger_provider)
             root = logging.getLogger()
             root.addHandler(handler)
             try:
-                _plant_traffic_and_logs(url, auth)
-                yield Target(framework, show, auth, url, actuator)
+                _plant_traffic_and_logs(app.url, auth)
+                yield Target(framework, show, auth, app.url, app.actuator)
             finally:
                 root.removeHandler(handler)
 
@@ -164,6 +164,8 @@ def _plant_traffic_and_logs(url: str, auth: bool) -> None:
     app_log.setLevel(logging.INFO)
     app_log.info("connecting to %s", PLANTED_ENVIRONMENT["DATABASE_URL"])
     app_log.warning("GET https://api.example.com/v1/items?api_key=%s-log-key failed", MARK)
+    app_log.info("upstream call with Authorization: Bearer %s-log-bearer", MARK)
+    app_log.info("retrying with api_key=%s-log-pair", MARK)
     try:
         raise ConnectionError(f"cannot reach https://svc:{MARK}-exc@payments.internal/charge")
     except ConnectionError:
@@ -277,7 +279,7 @@ def test_registration_carries_no_secret_but_the_callback_password(auth: bool) ->
         admin_url=(f"http://sba:{MARK}-in-admin-url@127.0.0.1:9",),
         admin_username="admin",
         admin_password=ADMIN_PASSWORD,
-        admin_tags=("team=core",),
+        admin_tags={"team": "core"},
         **credentials,
     )
     document = registration(settings, URLS, RESOURCE)
@@ -289,10 +291,9 @@ def test_registration_carries_no_secret_but_the_callback_password(auth: bool) ->
     assert MARK not in json.dumps(document)
 
 
-def test_the_registrar_sends_sba_no_secret_but_the_callback_password() -> None:
-    admin = FakeAdmin()
+def test_the_registrar_sends_sba_no_secret_but_the_callback_password(fake_admin: FakeAdmin) -> None:
     settings = Settings(
-        admin_url=(admin.url,),
+        admin_url=(fake_admin.url,),
         admin_username="admin",
         admin_password=ADMIN_PASSWORD,
         admin_interval=0.2,
@@ -302,26 +303,19 @@ def test_the_registrar_sends_sba_no_secret_but_the_callback_password() -> None:
     )
     registrar = Registrar(settings, lambda: URLS, resource_attributes=RESOURCE).start()
     try:
-        deadline = time.monotonic() + 10
-        while not admin.registrations() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert admin.registrations(), "no registration arrived"
-        body = admin.registrations()[0].body
+        body = eventually(fake_admin.registrations, what="a registration")[0].body
         assert body["metadata"].pop("user.password") == ACTUATOR_PASSWORD
         assert MARK not in json.dumps(body)
         # The admin credentials authenticate the call; they are not part of what SBA stores.
-        sent = admin.registrations()[0].headers
+        sent = fake_admin.registrations()[0].headers
         assert sent["Authorization"] == "Basic " + base64.b64encode(f"admin:{ADMIN_PASSWORD}".encode()).decode()
     finally:
         registrar.stop()
-        admin.close()
 
 
 def _env_value(actuator: Actuator, key: str) -> Any:
-    headers = {"authorization": basic()["Authorization"]} if actuator.settings.auth_enabled else {}
-    response = actuator.dispatcher.handle(Request("GET", f"/env/{key}", "http://h/actuator", headers=headers))
-    assert response.status == 200
-    return json.loads(response.body)["property"]["value"]
+    headers = basic() if actuator.settings.auth_enabled else {}
+    return json_of(call(actuator.dispatcher, "GET", f"/env/{key}", headers))["property"]["value"]
 
 
 def test_settings_with_credentials_are_masked_in_env() -> None:
@@ -337,9 +331,7 @@ def test_settings_with_credentials_are_masked_in_env() -> None:
     assert _env_value(actuator, "OTEL_ACTUATOR_PASSWORD") == MASK
     assert _env_value(actuator, "OTEL_ACTUATOR_ADMIN_PASSWORD") == MASK
     assert _env_value(actuator, "OTEL_ACTUATOR_ADMIN_URL") == f"http://sba:{MASK}@127.0.0.1:9,http://other:8080"
-    headers = {"authorization": basic()["Authorization"]}
-    body = actuator.dispatcher.handle(Request("GET", "/env", "http://h/actuator", headers=headers)).body
-    assert MARK.encode() not in body
+    assert MARK.encode() not in call(actuator.dispatcher, "GET", "/env", basic()).body
 
 
 def test_a_user_sanitizer_hook_decides_first_and_fails_closed(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -365,6 +357,5 @@ def test_a_user_sanitizer_hook_decides_first_and_fails_closed(monkeypatch: pytes
     assert _env_value(actuator, "BUILD_TOKEN_NAME") == "release-bot"
     assert _env_value(actuator, "BROKEN_BY_HOOK") == MASK
     assert _env_value(actuator, "PATH") != MASK
-    info = actuator.dispatcher.handle(Request("GET", "/info", "http://h/actuator")).body
-    assert MARK.encode() not in info
+    assert MARK.encode() not in call(actuator.dispatcher, "GET", "/info").body
     assert "CUSTOMER_REFERENCE" in seen

@@ -1,7 +1,9 @@
 """Fault-injecting fakes of a Spring Boot Admin server (the real one is used in tests/e2e).
 
 ``FakeAdmin`` answers registrations in a chosen mode: ``ok`` (201 with an id, like SBA), ``error``
-(500), ``blackhole`` (accepts the connection, never answers) or ``slow`` (answers after a delay).
+(500), ``blackhole`` (accepts the connection and holds the request unanswered until the fake closes)
+or ``slow`` (answers after a delay). The ``fake_admin`` fixture (registered in tests/conftest.py) is one
+in ``ok`` mode, closed after the test.
 """
 
 from __future__ import annotations
@@ -10,10 +12,12 @@ import hashlib
 import json
 import socket
 import threading
-import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+import pytest
 
 
 @dataclass
@@ -32,6 +36,7 @@ class FakeAdmin:
 
     def __post_init__(self) -> None:
         fake = self
+        self._closing = threading.Event()
 
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, format: str, *args: Any) -> None:
@@ -40,19 +45,19 @@ class FakeAdmin:
             def _handle(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
-                body = json.loads(raw) if raw else None
+                body: Any = json.loads(raw) if raw else None
                 fake.received.append(Received(self.command, self.path, body, dict(self.headers)))
                 if fake.mode == "blackhole":
-                    time.sleep(3600)
+                    fake._closing.wait()
                     return
                 if fake.mode == "slow":
-                    time.sleep(fake.delay)
+                    fake._closing.wait(fake.delay)
                 if fake.mode == "error":
                     self.send_response(500)
                     self.end_headers()
                     return
                 if self.command == "POST":
-                    instance_id = hashlib.sha1(body["healthUrl"].encode()).hexdigest()[:12]
+                    instance_id = hashlib.sha1(str(body["healthUrl"]).encode()).hexdigest()[:12]
                     payload = json.dumps({"id": instance_id}).encode()
                     self.send_response(201)
                     self.send_header("Content-Type", "application/json")
@@ -75,6 +80,10 @@ class FakeAdmin:
     def url(self) -> str:
         return f"http://127.0.0.1:{self._server.server_address[1]}"
 
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
     def registrations(self) -> list[Received]:
         return [r for r in self.received if r.method == "POST"]
 
@@ -82,8 +91,17 @@ class FakeAdmin:
         return [r for r in self.received if r.method == "DELETE"]
 
     def close(self) -> None:
+        """Stop listening; requests held in the black hole are let go without an answer."""
+        self._closing.set()
         self._server.shutdown()
         self._server.server_close()
+
+
+@pytest.fixture
+def fake_admin() -> Iterator[FakeAdmin]:
+    fake = FakeAdmin()
+    yield fake
+    fake.close()
 
 
 def refused_url() -> str:

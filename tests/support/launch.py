@@ -12,20 +12,27 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Callable, Optional, TypeVar
+from typing import Optional
 
 import httpx
 
+from tests.support.polling import eventually
 from tests.support.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = str(Path(sys.executable).parent)
 
-T = TypeVar("T")
+#: Every signal to the actuator: the exporters of the README's zero-code launch.
+ZERO_CODE_EXPORTERS = {
+    "OTEL_TRACES_EXPORTER": "actuator",
+    "OTEL_METRICS_EXPORTER": "actuator",
+    "OTEL_LOGS_EXPORTER": "actuator",
+}
+#: The example user-service launched zero-code, every endpoint exposed.
+ZERO_CODE = {"OTEL_SERVICE_NAME": "user-service", **ZERO_CODE_EXPORTERS, "OTEL_ACTUATOR_EXPOSURE_INCLUDE": "*"}
 
 
 class Launched:
@@ -56,7 +63,7 @@ class Launched:
 
     def wait_for_port(self, timeout: float = 60.0) -> None:
         """Until the service answers HTTP on its port; fails at once if the process dies."""
-        eventually(lambda: self._answers(), timeout=timeout, what=f"{self.url} to answer", process=self.process)
+        eventually(self._answers, timeout=timeout, what=f"{self.url} to answer", process=self.process)
 
     def _answers(self) -> bool:
         try:
@@ -127,23 +134,3 @@ def _kill_group(process: subprocess.Popen[bytes]) -> None:
         os.killpg(process.pid, signal.SIGKILL)
     with suppress(subprocess.TimeoutExpired):
         process.wait(timeout=10)
-
-
-def eventually(
-    check: Callable[[], Optional[T]],
-    *,
-    timeout: float = 30.0,
-    what: str = "the condition",
-    process: Optional[subprocess.Popen[bytes]] = None,
-) -> T:
-    """Poll ``check`` until it returns something truthy; fail with ``what`` after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if process is not None and process.poll() is not None:
-            raise AssertionError(f"process exited with {process.returncode} while waiting for {what}")
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.05)

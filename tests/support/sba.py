@@ -17,16 +17,17 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Generator, Iterator, Mapping
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
-from typing import Any, Callable, Optional, TypeVar
+from typing import Any, Callable, Optional
 
 import httpx
 import pytest
 
+from tests.support.launch import ZERO_CODE
+from tests.support.polling import eventually
 from tests.support.requirements import require
 from tests.support.servers import free_port
 
@@ -37,33 +38,13 @@ JVM_FLAGS = ("-Xmx256m", "-XX:TieredStopAtLevel=1")
 #: Spring Boot 3.4+ shuts down gracefully by default and waits for open requests (a UI's event stream).
 SBA_ARGS = ("--server.shutdown=immediate",)
 
-T = TypeVar("T")
-
 #: Processes whose output tails are attached to the report of a failing test.
 _WATCHED: list[ManagedProcess] = []
 #: Set on a test item whose call phase failed, for fixtures that keep evidence (screenshots).
 CALL_FAILED = pytest.StashKey[bool]()
-
-
-def wait_for(predicate: Callable[[], Optional[T]], timeout: float = 30.0, what: str = "", interval: float = 0.2) -> T:
-    """Poll ``predicate`` until it returns something truthy and return that.
-
-    An exception (a failed assert, a refused connection) counts as "not yet"; the last one is reported
-    when the time is up.
-    """
-    deadline = time.monotonic() + timeout
-    last: object = None
-    while True:
-        try:
-            value = predicate()
-            if value:
-                return value
-            last = value
-        except (AssertionError, httpx.HTTPError, KeyError, IndexError, TypeError, ValueError) as exc:
-            last = exc
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"{what or 'condition'} not met within {timeout:.0f}s; last result: {last!r}")
-        time.sleep(interval)
+#: What a check against a live SBA raises while SBA has not caught up yet (``retrying`` of ``eventually``):
+#: a failed assert, a refused connection, a half-filled instance document, a body that is not JSON yet.
+NOT_YET = (AssertionError, httpx.HTTPError, KeyError, IndexError, TypeError, ValueError)
 
 
 class ManagedProcess:
@@ -111,6 +92,13 @@ class ManagedProcess:
     def fail(self, message: str) -> None:
         pytest.fail(f"{message}\n--- last lines of {self.log_path} ---\n{self.tail()}", pytrace=False)
 
+    def wait_until(self, ready: Callable[[], bool], what: str, timeout: float) -> None:
+        """Poll ``ready`` (a refused connection is "not yet"); fails with the log's tail if the process exits."""
+        try:
+            eventually(ready, timeout=timeout, what=what, interval=0.2, retrying=(httpx.HTTPError,), process=self.popen)
+        except AssertionError as exc:
+            self.fail(str(exc))
+
 
 # -- Spring Boot Admin ---------------------------------------------------------------------------------
 
@@ -146,9 +134,6 @@ class AdminServer:
         response = self.client.get("/instances/events")
         response.raise_for_status()
         return [e for e in response.json() if instance_id is None or e["instance"] == instance_id]
-
-    def wait_for(self, predicate: Callable[[], Optional[T]], timeout: float = 30.0, what: str = "") -> T:
-        return wait_for(predicate, timeout=timeout, what=what)
 
     def proxy(self, instance_id: str, path: str, method: str = "GET", **kwargs: Any) -> httpx.Response:
         """Call an actuator endpoint of an instance through SBA's proxy, as the UI does."""
@@ -197,18 +182,11 @@ def running_admin(
     )
     server = AdminServer(version, f"http://127.0.0.1:{port}", process)
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if not process.alive:
-                process.fail(f"Spring Boot Admin {version} exited with code {process.popen.returncode}")
-            try:
-                if server.client.get("/actuator/health", timeout=2.0).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() >= deadline:
-                process.fail(f"Spring Boot Admin {version} did not become ready within {timeout:.0f}s")
-            time.sleep(0.2)
+        process.wait_until(
+            lambda: server.client.get("/actuator/health", timeout=2.0).status_code == 200,
+            f"Spring Boot Admin {version} to answer",
+            timeout,
+        )
         yield server
     finally:
         server.close()
@@ -244,18 +222,11 @@ class UserService(ManagedProcess):
         self.client = httpx.Client(base_url=self.url, timeout=10.0)
 
     def wait_until_serving(self, timeout: float = 30.0) -> None:
-        deadline = time.monotonic() + timeout
-        while True:
-            if not self.alive:
-                self.fail(f"the user-service exited with code {self.popen.returncode}")
-            try:
-                if self.client.get("/actuator/health", timeout=2.0).status_code in (200, 503):
-                    return
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() >= deadline:
-                self.fail(f"the user-service did not answer within {timeout:.0f}s")
-            time.sleep(0.1)
+        self.wait_until(
+            lambda: self.client.get("/actuator/health", timeout=2.0).status_code in (200, 503),
+            "the user-service to answer",
+            timeout,
+        )
 
     def terminate(self, timeout: float = 15.0) -> int:
         self.client.close()
@@ -272,12 +243,8 @@ def user_service_env(port: int, admin_urls: str, redis_url: Optional[str], extra
             "HOST": "127.0.0.1",
             "PORT": str(port),
             "PATH": os.pathsep.join((str(Path(sys.executable).parent), os.environ.get("PATH", ""))),
-            "OTEL_SERVICE_NAME": "user-service",
-            "OTEL_TRACES_EXPORTER": "actuator",
-            "OTEL_METRICS_EXPORTER": "actuator",
-            "OTEL_LOGS_EXPORTER": "actuator",
+            **ZERO_CODE,
             "OTEL_BSP_SCHEDULE_DELAY": "200",
-            "OTEL_ACTUATOR_EXPOSURE_INCLUDE": "*",
             "OTEL_ACTUATOR_HEALTH_SHOW_DETAILS": "always",
             "OTEL_ACTUATOR_ADMIN_URL": admin_urls,
             "OTEL_ACTUATOR_ADMIN_INTERVAL": "2",

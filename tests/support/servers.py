@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import httpx
+
+from tests.support.polling import eventually
 
 
 def free_port() -> int:
@@ -19,14 +20,15 @@ def free_port() -> int:
 
 
 def wait_for_port(port: int, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.02)
-    raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
+    eventually(lambda: _listens(port), timeout=timeout, what=f"a listener on 127.0.0.1:{port}", interval=0.02)
+
+
+def _listens(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return True
+    except OSError:
+        return False
 
 
 @contextmanager
@@ -37,8 +39,7 @@ def serve_asgi(app: Any) -> Iterator[str]:
     port = free_port()
     # proxy_headers off: uvicorn would otherwise apply X-Forwarded-* from loopback itself.
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", proxy_headers=False)
-    server = uvicorn.Server(config)
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    server = uvicorn.Server(config)  # off the main thread, it leaves the signal handlers alone
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     wait_for_port(port)

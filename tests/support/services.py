@@ -15,7 +15,6 @@ import signal
 import socket
 import subprocess
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +22,7 @@ from typing import Callable, Optional
 
 import pytest
 
+from tests.support.polling import eventually
 from tests.support.requirements import require
 from tests.support.servers import free_port
 
@@ -42,15 +42,11 @@ MARIADB_INSTALL_DB = _program("mariadb-install-db", "/usr/bin/mariadb-install-db
 def _wait_until(
     ready: Callable[[], bool], process: subprocess.Popen[bytes], what: str, log: Path, timeout: float
 ) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{what} exited with {process.returncode}:\n{_tail(log)}")
-        if ready():
-            return
-        time.sleep(0.05)
-    process.kill()
-    raise RuntimeError(f"{what} did not become ready within {timeout}s:\n{_tail(log)}")
+    try:
+        eventually(ready, timeout=timeout, what=f"{what} to be ready", process=process)
+    except AssertionError as exc:
+        process.kill()
+        raise RuntimeError(f"{exc}:\n{_tail(log)}") from None
 
 
 def _tail(log: Path) -> str:

@@ -47,12 +47,18 @@ class ServedApp:
     telemetry: Telemetry
 
 
-def _instrumented(app: Any, settings: Settings, instrumentor: Any, mount: Any) -> tuple[Any, Actuator, Telemetry]:
-    """Instrument ``app`` with fresh providers, attach a bridge to a new actuator and mount it."""
+def bridged_actuator(settings: Settings) -> tuple[Actuator, Telemetry]:
+    """A new actuator fed by a bridge over fresh providers, so that every endpoint has its data source."""
     telemetry = Telemetry(settings)
-    instrumentor.instrument_app(app, tracer_provider=telemetry.tracer_provider, meter_provider=telemetry.meter_provider)
     actuator = Actuator(settings)
     telemetry.bridge.attach(actuator)
+    return actuator, telemetry
+
+
+def _instrumented(app: Any, settings: Settings, instrumentor: Any, mount: Any) -> tuple[Any, Actuator, Telemetry]:
+    """Instrument ``app`` with the providers of a bridged actuator and mount that actuator."""
+    actuator, telemetry = bridged_actuator(settings)
+    instrumentor.instrument_app(app, tracer_provider=telemetry.tracer_provider, meter_provider=telemetry.meter_provider)
     return app, mount(app, actuator), telemetry
 
 
