@@ -51,9 +51,15 @@ EXPECTED_ENDPOINTS = {
 UI = {"Accept": SBA3_UI_ACCEPT}
 
 
-@pytest.fixture(scope="module")
-def deployment() -> Deployment:
-    return Deployment(3, redis_db=1, log_name="user-service-sba3", app_version=VERSION, users=("ada", "grace"))
+#: The full flow runs against SBA 4.1 and 4.0 (Spring Boot 4) as against 3.5; each gets a Redis database.
+SBA_VERSIONS = {41: 7, 40: 8, 3: 1}
+
+
+@pytest.fixture(scope="module", params=sorted(SBA_VERSIONS, reverse=True), ids=lambda v: f"sba{v}")
+def deployment(request: pytest.FixtureRequest) -> Deployment:
+    version = int(request.param)
+    log_name = f"user-service-sba{version}"
+    return Deployment(version, SBA_VERSIONS[version], log_name=log_name, app_version=VERSION, users=("ada", "grace"))
 
 
 def test_registers_with_its_urls_and_metadata(sba: AdminServer, app: UserService, instance_id: str) -> None:

@@ -40,9 +40,20 @@ RENDER_TIMEOUT_MS = 20_000
 ERROR_BANNERS = '[role="alert"], .message.is-warning'
 
 
-@pytest.fixture(scope="module")
-def deployment() -> Deployment:
-    return Deployment(3, redis_db=3, log_name="user-service-ui", app_version="1.4.2", users=("alan", "barbara"))
+#: The UI of SBA 4.1 (the primary target) and of SBA 3.5; each gets a Redis database.
+SBA_VERSIONS = {41: 9, 3: 3}
+
+
+@pytest.fixture(scope="module", params=sorted(SBA_VERSIONS, reverse=True), ids=lambda v: f"sba{v}")
+def deployment(request: pytest.FixtureRequest) -> Deployment:
+    version = int(request.param)
+    return Deployment(
+        version,
+        SBA_VERSIONS[version],
+        log_name=f"user-service-ui-sba{version}",
+        app_version="1.4.2",
+        users=("alan", "barbara"),
+    )
 
 
 @pytest.fixture(scope="module")

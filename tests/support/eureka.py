@@ -1,0 +1,223 @@
+"""Fleet harness: a real Eureka server, a real SBA that discovers through it, SBA 4.x servers, and the
+example user-service registering with Eureka.
+
+Fixtures (registered in tests/conftest.py):
+  * ``eureka_server`` — one Eureka server (Spring Cloud 2025.1) per session on a free loopback port.
+  * ``sba_eureka`` — one SBA 4.0 per session that lists what it finds in ``eureka_server``.
+  * ``sba41`` / ``sba40`` — one self-registration SBA 4.1 / 4.0 per session.
+  * ``launch_eureka_service`` — the user-service registering with Eureka (no self-registration with SBA).
+
+All are built once by scripts/build-sba.sh (cached in target/) and logged under test-artifacts/e2e/.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+import httpx
+import pytest
+
+from tests.support.requirements import require
+from tests.support.sba import (
+    ARTIFACTS,
+    JVM_FLAGS,
+    REPO,
+    SBA_ARGS,
+    AdminServer,
+    ManagedProcess,
+    UserService,
+    running_admin,
+    user_service_env,
+)
+from tests.support.servers import free_port
+
+
+@cache
+def _built(variant: str) -> Path:
+    result = subprocess.run(
+        [str(REPO / "scripts" / "build-sba.sh"), variant], cwd=REPO, capture_output=True, text=True, timeout=1800
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"scripts/build-sba.sh {variant} failed:\n{result.stderr[-4000:]}")
+    return Path(result.stdout.strip().splitlines()[-1])
+
+
+def built_jar(variant: str) -> Path:
+    """The jar of a build-sba.sh variant (``eureka``, ``40-eureka``), built on first use."""
+    require(shutil.which("java") is not None, "java (JDK 17+) is needed to run the Eureka and SBA servers")
+    require(shutil.which("mvn") is not None, "mvn is needed to build the Eureka and SBA servers")
+    try:
+        return _built(variant)
+    except RuntimeError as exc:
+        pytest.fail(str(exc), pytrace=False)
+
+
+def _wait_ready(process: ManagedProcess, url: str, what: str, timeout: float) -> None:
+    """Spring Boot's own health answers 200 once the server is ready."""
+    process.wait_until(lambda: httpx.get(url + "/actuator/health", timeout=2.0).status_code == 200, what, timeout)
+
+
+# -- Eureka ----------------------------------------------------------------------------------------
+
+
+class EurekaServer:
+    """A Eureka server on a fixed loopback port, and a JSON client for its REST API (``/eureka/apps/...``).
+
+    Its registry lives in memory: :meth:`kill` then :meth:`start` is a Eureka that restarted and forgot.
+    """
+
+    def __init__(self, port: int, name: str = "eureka", timeout: float = 90.0) -> None:
+        self.port = port
+        self.name = name
+        self.timeout = timeout
+        self.root = f"http://127.0.0.1:{port}"
+        self.url = f"{self.root}/eureka"
+        self.client = httpx.Client(base_url=self.url, headers={"Accept": "application/json"}, timeout=10.0)
+        self.process: Optional[ManagedProcess] = None
+        self._starts = 0
+
+    def start(self) -> None:
+        jar = built_jar("eureka")
+        env = {**os.environ, "EUREKA_PORT": str(self.port), "EUREKA_ADDRESS": "127.0.0.1"}
+        log = ARTIFACTS / (f"{self.name}.log" if not self._starts else f"{self.name}-{self._starts + 1}.log")
+        self._starts += 1
+        self.process = ManagedProcess(self.name, ["java", *JVM_FLAGS, "-jar", str(jar), *SBA_ARGS], env, log)
+        _wait_ready(self.process, self.root, "the Eureka server to answer", self.timeout)
+
+    def kill(self) -> None:
+        """SIGKILL: gone at once, with its registry."""
+        if self.process is not None:
+            self.process.popen.kill()
+            self.process.terminate()
+            self.process.forget()
+            self.process = None
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.forget()
+            self.process = None
+
+    def instances(self, app: str) -> list[dict[str, Any]]:
+        """The instances Eureka lists for ``app`` (none when it does not know the app)."""
+        response = self.client.get(f"/apps/{app.upper()}")
+        if response.status_code == 404:
+            return []
+        response.raise_for_status()
+        instances = response.json()["application"]["instance"]
+        return list(instances) if isinstance(instances, list) else [instances]
+
+    def instance(self, app: str, instance_id: str) -> Optional[dict[str, Any]]:
+        return next((i for i in self.instances(app) if i["instanceId"] == instance_id), None)
+
+    def close(self) -> None:
+        self.stop()
+        self.client.close()
+
+
+@contextmanager
+def running_eureka(port: Optional[int] = None, name: str = "eureka") -> Iterator[EurekaServer]:
+    """Start a Eureka server (on ``port`` if given), wait until it answers, stop it afterwards."""
+    server = EurekaServer(port or free_port(), name)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture(scope="session")
+def eureka_server() -> Iterator[EurekaServer]:
+    with running_eureka() as server:
+        yield server
+
+
+# -- Spring Boot Admin -----------------------------------------------------------------------------
+
+
+@contextmanager
+def running_discovering_admin(eureka: EurekaServer, timeout: float = 90.0) -> Iterator[AdminServer]:
+    """An SBA 4.0 that takes no registrations but lists what Eureka lists (DOWN instances included)."""
+    jar = built_jar("40-eureka")
+    port = free_port()
+    env = {**os.environ, "SBA_PORT": str(port), "SBA_ADDRESS": "127.0.0.1", "EUREKA_URL": eureka.url + "/"}
+    process = ManagedProcess(
+        "sba40-eureka", ["java", *JVM_FLAGS, "-jar", str(jar), *SBA_ARGS], env, ARTIFACTS / "sba40-eureka.log"
+    )
+    server = AdminServer(40, f"http://127.0.0.1:{port}", process)
+    try:
+        _wait_ready(process, server.url, "Spring Boot Admin with Eureka discovery to answer", timeout)
+        yield server
+    finally:
+        server.close()
+        process.terminate()
+        process.forget()
+
+
+@pytest.fixture(scope="session")
+def sba_eureka(eureka_server: EurekaServer) -> Iterator[AdminServer]:
+    with running_discovering_admin(eureka_server) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def sba41() -> Iterator[AdminServer]:
+    with running_admin(41) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def sba40() -> Iterator[AdminServer]:
+    with running_admin(40) as server:
+        yield server
+
+
+# -- the user-service registering with Eureka --------------------------------------------------------
+
+
+class EurekaUserService(UserService):
+    """The user-service launched by tests/support/eureka_service.py: the example app plus Eureka registration."""
+
+    def __init__(self, port: int, env: Mapping[str, str], log_path: Path) -> None:
+        instrument = str(Path(sys.executable).with_name("opentelemetry-instrument"))
+        launcher = str(Path(__file__).with_name("eureka_service.py"))
+        ManagedProcess.__init__(self, "user-service-eureka", [instrument, sys.executable, launcher], env, log_path)
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.health_url = f"{self.url}/actuator/health"
+        self.client = httpx.Client(base_url=self.url, timeout=10.0)
+        #: The id Eureka lists it under (host:app:port, the port SBA polls).
+        self.instance_id = f"127.0.0.1:user-service:{port}"
+
+
+LaunchEurekaService = Callable[..., EurekaUserService]
+
+
+@pytest.fixture(scope="session")
+def launch_eureka_service() -> Iterator[LaunchEurekaService]:
+    """``launch(eureka_urls, redis_url=None, log_name=..., **extra_env)`` -> a serving :class:`EurekaUserService`."""
+    started: list[EurekaUserService] = []
+
+    def launch(
+        eureka_urls: str, redis_url: Optional[str] = None, log_name: str = "user-service-eureka", **extra: str
+    ) -> EurekaUserService:
+        port = free_port()
+        env = user_service_env(port, "", redis_url, {"OTEL_ACTUATOR_EUREKA_URL": eureka_urls, **extra})
+        env.setdefault("OTEL_ACTUATOR_EUREKA_INTERVAL", "1")
+        service = EurekaUserService(port, env, ARTIFACTS / f"{log_name}.log")
+        started.append(service)
+        service.wait_until_serving()
+        return service
+
+    yield launch
+    for service in started:
+        service.terminate()
+        service.forget()
