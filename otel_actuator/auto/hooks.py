@@ -35,11 +35,34 @@ _CAPTURED_HEADERS = {
 
 
 def pre_instrument() -> None:
-    """Runs before the instrumentors read their environment: choose which headers exchanges carry."""
+    """Runs before the instrumentors read their environment (the SDK providers exist already).
+
+    Chooses which headers exchanges carry; the stable HTTP semantic conventions, which cost a request less
+    than the old ones (the bridge reads both); and, when the user chose no sampler and only the actuator
+    reads traces, the rate-limited sampler, which bounds what recording spans costs under load.
+    """
     if _disabled():
         return
     for name, value in _CAPTURED_HEADERS.items():
         os.environ.setdefault(name, value)
+    os.environ.setdefault("OTEL_SEMCONV_STABILITY_OPT_IN", "http")
+    if "OTEL_TRACES_SAMPLER" in os.environ or not _only_actuator_exports("OTEL_TRACES_EXPORTER"):
+        return
+    from opentelemetry import trace
+    from opentelemetry.sdk.trace import TracerProvider
+
+    from otel_actuator.bridge import sampler
+
+    tracer_provider = trace.get_tracer_provider()
+    if not isinstance(tracer_provider, TracerProvider):
+        return
+    try:
+        sampler.install(tracer_provider)
+    except Exception:
+        _logger.exception("otel-actuator could not install its rate-limited sampler; every trace is recorded")
+        return
+    # Worker processes that start over (uvicorn --workers) then get it from the SDK configurator.
+    os.environ["OTEL_TRACES_SAMPLER"] = sampler.ENTRY_POINT_NAME
 
 
 def _exit_cleanly(signum: int, frame: Optional[FrameType]) -> None:
