@@ -10,13 +10,13 @@ import pytest
 
 from otel_actuator.actuator import Actuator
 from otel_actuator.core.dispatcher import Dispatcher
-from otel_actuator.core.endpoint import OperationContext, Result
+from otel_actuator.core.endpoint import Endpoint
 from otel_actuator.core.errors import ActuatorError
-from otel_actuator.core.http import Request
 from otel_actuator.core.negotiation import V2_JSON, V3_JSON, ApiVersion
 from otel_actuator.endpoints import env
 from otel_actuator.sanitize import MASK
 from otel_actuator.settings import SHOW_ALWAYS, SHOW_CHOICES, SHOW_NEVER, SHOW_WHEN_AUTHORIZED, Settings
+from tests.support.requests import call, json_of, operate, payload
 
 #: Secrets planted in the environment; none may ever appear in a response.
 SECRETS = {
@@ -55,6 +55,15 @@ def _settings(show: str = SHOW_ALWAYS, **overrides: Any) -> Settings:
     return Settings(app_name="orders", exposure_include=("*",), env_show_values=show, **overrides)
 
 
+def _endpoint(actuator: Actuator) -> Endpoint:
+    (endpoint,) = env.create(actuator.settings, actuator.sources, actuator.sanitizer)
+    return endpoint
+
+
+def _dispatcher(actuator: Actuator) -> Dispatcher:
+    return Dispatcher(actuator.settings.http_policy(), [_endpoint(actuator)])
+
+
 def _call(
     actuator: Actuator,
     selector: Optional[str] = None,
@@ -63,20 +72,8 @@ def _call(
     version: ApiVersion = ApiVersion.V3,
     authorized: bool = False,
 ) -> dict[str, Any]:
-    (endpoint,) = env.create(actuator.settings, actuator.sources, actuator.sanitizer)
-    operation = next(op for op in endpoint.operations if (op.selector is None) == (selector is None))
-    ctx = OperationContext(
-        request=Request("GET", "/env" + (f"/{selector}" if selector else ""), "http://test/actuator", query=query),
-        api_version=version,
-        media_type=V3_JSON if version is ApiVersion.V3 else V2_JSON,
-        authorized=authorized,
-        selector=selector,
-    )
-    result = operation.handler(ctx)
-    assert isinstance(result, Result)
-    body: dict[str, Any] = result.body
-    json.dumps(body)
-    return body
+    result = operate(_endpoint(actuator), "GET", selector, query=query, version=version, authorized=authorized)
+    return payload(result)
 
 
 def _source(body: dict[str, Any], name: str) -> dict[str, Any]:
@@ -164,11 +161,10 @@ def test_planted_secrets_never_appear(show: str, authorized: bool, selector: Opt
 
 def test_planted_secrets_never_appear_through_the_dispatcher() -> None:
     settings = _settings(SHOW_WHEN_AUTHORIZED, username="ops", password="planted-settings-password")
-    actuator = Actuator(settings)
-    dispatcher = Dispatcher(settings.http_policy(), env.create(actuator.settings, actuator.sources, actuator.sanitizer))
+    dispatcher = _dispatcher(Actuator(settings))
     auth = "Basic " + base64.b64encode(b"ops:planted-settings-password").decode()
     for path in ("/env", "/env/DB_PASSWORD", "/env/DATABASE_URL", "/env/OTEL_ACTUATOR_PASSWORD"):
-        response = dispatcher.handle(Request("GET", path, "http://test/actuator", headers={"authorization": auth}))
+        response = call(dispatcher, "GET", path, {"authorization": auth})
         assert response.status == 200, path
         for secret in PLANTED:
             assert secret.encode() not in response.body
@@ -231,12 +227,8 @@ def test_bad_pattern_is_a_400(pattern: str) -> None:
 
 
 def test_bad_pattern_through_the_dispatcher() -> None:
-    actuator = Actuator(_settings())
-    response = Dispatcher(actuator.settings.http_policy(), env.create(actuator.settings, actuator.sources, actuator.sanitizer)).handle(
-        Request("GET", "/env", "http://test/actuator", query=(("pattern", "(["),))
-    )
-    assert response.status == 400
-    assert "regular expression" in json.loads(response.body)["message"]
+    response = call(_dispatcher(Actuator(_settings())), "GET", "/env", query=(("pattern", "(["),))
+    assert "regular expression" in json_of(response, 400)["message"]
 
 
 def test_single_property_shape() -> None:
@@ -272,22 +264,13 @@ def test_missing_property_is_a_404() -> None:
     with pytest.raises(ActuatorError) as raised:
         _call(Actuator(_settings()), "NO_SUCH_PROPERTY_ANYWHERE")
     assert raised.value.status == 404
-    actuator = Actuator(_settings())
-    response = Dispatcher(actuator.settings.http_policy(), env.create(actuator.settings, actuator.sources, actuator.sanitizer)).handle(
-        Request("GET", "/env/NO_SUCH_PROPERTY_ANYWHERE", "http://test/actuator")
-    )
-    assert response.status == 404
-    assert "NO_SUCH_PROPERTY_ANYWHERE" in json.loads(response.body)["message"]
+    response = call(_dispatcher(Actuator(_settings())), "GET", "/env/NO_SUCH_PROPERTY_ANYWHERE")
+    assert "NO_SUCH_PROPERTY_ANYWHERE" in json_of(response, 404)["message"]
 
 
 @pytest.mark.parametrize(("accept", "has_default_profiles"), [(V3_JSON, True), (V2_JSON, False), ("", True)])
 def test_versions_through_the_dispatcher(accept: str, has_default_profiles: bool) -> None:
-    actuator = Actuator(_settings())
-    headers = {"accept": accept} if accept else {}
-    response = Dispatcher(actuator.settings.http_policy(), env.create(actuator.settings, actuator.sources, actuator.sanitizer)).handle(
-        Request("GET", "/env/PID", "http://test/actuator", headers=headers)
-    )
-    assert response.status == 200
-    body = json.loads(response.body)
+    response = call(_dispatcher(Actuator(_settings())), "GET", "/env/PID", accept=accept or None)
+    body = json_of(response)
     assert body["property"]["value"] == str(os.getpid())
     assert ("defaultProfiles" in body) is has_default_profiles

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Sequence
-from typing import Any
 
 import pytest
 
 from otel_actuator.actuator import Actuator
 from otel_actuator.core.dispatcher import Dispatcher
-from otel_actuator.core.http import Request, Response
+from otel_actuator.core.http import Response
 from otel_actuator.core.negotiation import V2_JSON, V3_JSON
 from otel_actuator.endpoints import httpexchanges
 from otel_actuator.endpoints.httpexchanges import iso_duration
 from otel_actuator.settings import Settings
 from otel_actuator.sources import Exchange
+from tests.support.requests import call, json_of
 
 SETTINGS = Settings(exposure_include=("*",))
 SBA3_ACCEPT = f"{V3_JSON},{V2_JSON},application/vnd.spring-boot.actuator.v1+json,application/json"
@@ -54,12 +53,7 @@ class FixedExchanges:
 
 def _get(actuator: Actuator, path: str, accept: str) -> Response:
     dispatcher = Dispatcher(actuator.settings.http_policy(), httpexchanges.create(actuator.sources))
-    return dispatcher.handle(Request("GET", path, "http://127.0.0.1/actuator", headers={"accept": accept}))
-
-
-def _json(response: Response) -> Any:
-    assert response.status == 200, response.body
-    return json.loads(response.body)
+    return call(dispatcher, "GET", path, accept=accept)
 
 
 @pytest.fixture
@@ -70,7 +64,7 @@ def actuator() -> Actuator:
 def test_httpexchanges_has_the_spring_boot_3_shape(actuator: Actuator) -> None:
     response = _get(actuator, "/httpexchanges", SBA3_ACCEPT)
     assert response.header("content-type") == V3_JSON
-    newer, older = _json(response)["exchanges"]
+    newer, older = json_of(response)["exchanges"]
     assert newer == {
         "timestamp": "2024-05-01T12:00:01.250Z",
         "request": {
@@ -95,7 +89,7 @@ def test_httpexchanges_has_the_spring_boot_3_shape(actuator: Actuator) -> None:
 def test_httptrace_has_the_spring_boot_2_shape(actuator: Actuator) -> None:
     response = _get(actuator, "/httptrace", SBA2_ACCEPT)
     assert response.header("content-type") == V2_JSON
-    newer, older = _json(response)["traces"]
+    newer, older = json_of(response)["traces"]
     assert newer["timeTaken"] == 23
     assert newer["principal"] == {"name": "alice"}
     assert newer["session"] is None
@@ -108,11 +102,9 @@ def test_httptrace_has_the_spring_boot_2_shape(actuator: Actuator) -> None:
 
 def test_httpexchanges_is_a_v3_name_and_httptrace_is_listed_for_both(actuator: Actuator) -> None:
     """SBA 2.7's server reads the index with a v3-first Accept, so httptrace must be in the v3 index too."""
-    dispatcher = Dispatcher(actuator.settings.http_policy(), httpexchanges.create(actuator.sources))
 
     def links(accept: str) -> set[str]:
-        response = dispatcher.handle(Request("GET", "", "http://127.0.0.1/actuator", headers={"accept": accept}))
-        return set(json.loads(response.body)["_links"]) - {"self"}
+        return set(json_of(_get(actuator, "", accept))["_links"]) - {"self"}
 
     assert links(SBA3_ACCEPT) == {"httpexchanges", "httptrace"}
     assert links(SBA2_ACCEPT) == {"httptrace"}

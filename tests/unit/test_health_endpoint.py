@@ -5,7 +5,6 @@ import base64
 import datetime as dt
 import json
 import threading
-from collections.abc import Iterator
 from typing import Any, Optional
 
 import pytest
@@ -17,6 +16,7 @@ from otel_actuator.core.negotiation import APPLICATION_JSON, V2_JSON, V3_JSON
 from otel_actuator.endpoints import health as health_endpoint
 from otel_actuator.health import CompositeHealth, Health, Status
 from otel_actuator.settings import Settings
+from tests.support.requests import call
 
 SBA_SERVER_ACCEPT = f"{V3_JSON}, {V2_JSON}, application/vnd.spring-boot.actuator.v1+json, {APPLICATION_JSON}"
 SBA_2_UI_ACCEPT = f"{V2_JSON},application/vnd.spring-boot.actuator.v1+json,{APPLICATION_JSON}"
@@ -42,7 +42,10 @@ def typical(**settings: Any) -> Actuator:
 
 class Client:
     def __init__(self, actuator: Actuator) -> None:
-        self.dispatcher = Dispatcher(actuator.settings.http_policy(), health_endpoint.create(actuator.health, actuator.sanitizer, actuator.settings.health_show_details))
+        self.dispatcher = Dispatcher(
+            actuator.settings.http_policy(),
+            health_endpoint.create(actuator.health, actuator.sanitizer, actuator.settings.health_show_details),
+        )
 
     async def get(self, path: str, accept: str = "", authorization: Optional[str] = None) -> Response:
         headers = {"accept": accept} if accept else {}
@@ -237,13 +240,6 @@ async def test_when_authorized_without_credentials_configured_hides_details() ->
 # -- robustness --------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def release() -> Iterator[threading.Event]:
-    event = threading.Event()
-    yield event
-    event.set()
-
-
 async def test_a_hanging_check_answers_503_with_a_timeout_error(release: threading.Event) -> None:
     async def hangs() -> bool:
         await asyncio.Event().wait()
@@ -267,9 +263,12 @@ def test_the_blocking_entry_point_serves_health_too(release: threading.Event) ->
     actuator = make_actuator(health_timeout=0.1)
     actuator.health.register("hangs", release.wait)
     actuator.health.register("db", lambda: True)
-    dispatcher = Dispatcher(actuator.settings.http_policy(), health_endpoint.create(actuator.health, actuator.sanitizer, actuator.settings.health_show_details))
+    dispatcher = Dispatcher(
+        actuator.settings.http_policy(),
+        health_endpoint.create(actuator.health, actuator.sanitizer, actuator.settings.health_show_details),
+    )
     for _ in range(2):  # a second request joins the hung run from the first one's closed event loop
-        response = dispatcher.handle(Request("GET", "/health", "http://localhost/actuator"))
+        response = call(dispatcher, "GET", "/health")
         assert response.status == 503
         assert body(response)["components"]["db"] == {"status": "UP"}
 

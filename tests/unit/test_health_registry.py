@@ -5,7 +5,6 @@ import logging
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,14 +16,6 @@ from otel_actuator.settings import Settings, SettingsError
 def registry(**settings: Any) -> HealthRegistry:
     settings.setdefault("health_timeout", 0.2)
     return HealthRegistry(Settings(**settings), defaults=False)
-
-
-@pytest.fixture
-def release() -> Iterator[threading.Event]:
-    """Set at teardown, so checks that hang on it never outlive their test."""
-    event = threading.Event()
-    yield event
-    event.set()
 
 
 class Counter:

@@ -1,22 +1,20 @@
 from __future__ import annotations
 
 import itertools
-import json
 import logging
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from otel_actuator.actuator import Actuator
 from otel_actuator.core.dispatcher import Dispatcher
-from otel_actuator.core.http import Request, Response
+from otel_actuator.core.http import Response
 from otel_actuator.core.negotiation import V2_JSON, V3_JSON
 from otel_actuator.endpoints import loggers
 from otel_actuator.endpoints.loggers import levels as logging_levels
 from otel_actuator.settings import Settings, SettingsError
+from tests.support.requests import call, json_of
 
-BASE = "http://127.0.0.1:8000/actuator"
 _names = itertools.count()
 
 
@@ -49,16 +47,11 @@ def _dispatcher(**settings: Any) -> Dispatcher:
 
 
 def _get(dispatcher: Dispatcher, path: str, accept: str = V3_JSON) -> Response:
-    return dispatcher.handle(Request("GET", path, BASE, headers={"accept": accept}))
+    return call(dispatcher, "GET", path, accept=accept)
 
 
 def _post(dispatcher: Dispatcher, path: str, body: bytes) -> Response:
-    headers = {"content-type": "application/json", "accept": V3_JSON}
-    return dispatcher.handle(Request("POST", path, BASE, headers=headers, body=body))
-
-
-def _json(response: Response) -> Any:
-    return json.loads(response.body)
+    return call(dispatcher, "POST", path, {"content-type": "application/json"}, body, accept=V3_JSON)
 
 
 # ---- level mapping ------------------------------------------------------------------------------
@@ -113,9 +106,8 @@ def test_list_has_levels_root_first_every_logger_and_groups(prefix: str) -> None
     logging.getLogger(f"{prefix}.b").setLevel(logging.ERROR)
     logging.getLogger(f"{prefix}.a.deep.child")
     response = _get(_dispatcher(), "/loggers")
-    assert response.status == 200
     assert response.header("content-type") == V3_JSON
-    body = _json(response)
+    body = json_of(response)
     assert body["levels"] == ["OFF", "FATAL", "ERROR", "WARN", "INFO", "DEBUG", "TRACE"]
     assert body["groups"] == {name: {"members": list(m)} for name, m in loggers.DEFAULT_GROUPS.items()}
     names = list(body["loggers"])
@@ -131,29 +123,28 @@ def test_unset_level_is_absent_under_v3_and_null_under_v2(prefix: str) -> None:
     logging.getLogger(prefix).setLevel(logging.INFO)
     logging.getLogger(f"{prefix}.x")
     dispatcher = _dispatcher()
-    assert _json(_get(dispatcher, f"/loggers/{prefix}.x")) == {"effectiveLevel": "INFO"}
+    assert json_of(_get(dispatcher, f"/loggers/{prefix}.x")) == {"effectiveLevel": "INFO"}
     v2 = _get(dispatcher, f"/loggers/{prefix}.x", accept=V2_JSON)
     assert v2.header("content-type") == V2_JSON
-    assert _json(v2) == {"configuredLevel": None, "effectiveLevel": "INFO"}
+    assert json_of(v2) == {"configuredLevel": None, "effectiveLevel": "INFO"}
 
 
 def test_root_is_addressed_as_ROOT(prefix: str) -> None:
     logging.getLogger().setLevel(logging.WARNING)
     dispatcher = _dispatcher()
-    assert _json(_get(dispatcher, "/loggers/ROOT")) == {"configuredLevel": "WARN", "effectiveLevel": "WARN"}
-    assert _json(_get(dispatcher, "/loggers/root"))["effectiveLevel"] == "WARN"
+    assert json_of(_get(dispatcher, "/loggers/ROOT")) == {"configuredLevel": "WARN", "effectiveLevel": "WARN"}
+    assert json_of(_get(dispatcher, "/loggers/root"))["effectiveLevel"] == "WARN"
 
 
 def test_unknown_logger_is_404() -> None:
     response = _get(_dispatcher(), "/loggers/no.such.logger.anywhere")
-    assert response.status == 404
-    assert "no.such.logger.anywhere" in _json(response)["message"]
+    assert "no.such.logger.anywhere" in json_of(response, 404)["message"]
 
 
 def test_placeholder_reports_its_nearest_real_ancestors_level(prefix: str) -> None:
     logging.getLogger(prefix).setLevel(logging.ERROR)
     logging.getLogger(f"{prefix}.p.q.r")
-    assert _json(_get(_dispatcher(), f"/loggers/{prefix}.p.q")) == {"effectiveLevel": "ERROR"}
+    assert json_of(_get(_dispatcher(), f"/loggers/{prefix}.p.q")) == {"effectiveLevel": "ERROR"}
 
 
 # ---- POST ---------------------------------------------------------------------------------------
@@ -166,7 +157,10 @@ def test_set_level_is_204_and_case_insensitive(prefix: str) -> None:
     assert response.status == 204
     assert response.body == b""
     assert logging.getLogger(f"{prefix}.svc").level == logging.DEBUG
-    assert _json(_get(dispatcher, f"/loggers/{prefix}.svc")) == {"configuredLevel": "DEBUG", "effectiveLevel": "DEBUG"}
+    assert json_of(_get(dispatcher, f"/loggers/{prefix}.svc")) == {
+        "configuredLevel": "DEBUG",
+        "effectiveLevel": "DEBUG",
+    }
 
 
 @pytest.mark.parametrize("body", [b"{}", b'{"configuredLevel": null}', b""])
@@ -177,7 +171,7 @@ def test_reset_with_empty_object_null_or_no_body_clears_the_level(prefix: str, b
     dispatcher = _dispatcher()
     assert _post(dispatcher, f"/loggers/{prefix}.svc", body).status == 204
     assert child.level == logging.NOTSET
-    assert _json(_get(dispatcher, f"/loggers/{prefix}.svc")) == {"effectiveLevel": "WARN"}
+    assert json_of(_get(dispatcher, f"/loggers/{prefix}.svc")) == {"effectiveLevel": "WARN"}
 
 
 def test_off_silences_only_that_subtree(prefix: str) -> None:
@@ -194,8 +188,8 @@ def test_off_silences_only_that_subtree(prefix: str) -> None:
     parent.error("parent too")
 
     assert collector.messages() == ["still here", "parent too"]
-    assert _json(_get(dispatcher, f"/loggers/{prefix}.noisy.child")) == {"effectiveLevel": "OFF"}
-    assert _json(_get(dispatcher, f"/loggers/{prefix}.noisy"))["configuredLevel"] == "OFF"
+    assert json_of(_get(dispatcher, f"/loggers/{prefix}.noisy.child")) == {"effectiveLevel": "OFF"}
+    assert json_of(_get(dispatcher, f"/loggers/{prefix}.noisy"))["configuredLevel"] == "OFF"
     assert logging.root.manager.disable == logging.NOTSET
 
 
@@ -242,8 +236,7 @@ def test_root_reset_restores_its_level_from_before_the_first_change(prefix: str)
 def test_bad_bodies_are_400_with_a_message(prefix: str, body: bytes, fragment: str) -> None:
     logging.getLogger(f"{prefix}.svc").setLevel(logging.INFO)
     response = _post(_dispatcher(), f"/loggers/{prefix}.svc", body)
-    assert response.status == 400
-    assert fragment in _json(response)["message"]
+    assert fragment in json_of(response, 400)["message"]
     assert logging.getLogger(f"{prefix}.svc").level == logging.INFO
 
 
@@ -266,8 +259,7 @@ def test_unknown_keys_are_ignored_like_spring(prefix: str) -> None:
 )
 def test_absurd_new_names_are_400(name: str, fragment: str) -> None:
     response = _post(_dispatcher(), f"/loggers/{name}", b'{"configuredLevel": "INFO"}')
-    assert response.status == 400
-    assert fragment in _json(response)["message"]
+    assert fragment in json_of(response, 400)["message"]
 
 
 # ---- groups -------------------------------------------------------------------------------------
@@ -276,15 +268,15 @@ def test_absurd_new_names_are_400(name: str, fragment: str) -> None:
 def test_groups_are_listed_read_and_set_together(prefix: str) -> None:
     members = (f"{prefix}.web", f"{prefix}.http")
     dispatcher = _dispatcher(logger_groups={"web": (members[0], members[1])})
-    assert _json(_get(dispatcher, "/loggers"))["groups"]["web"] == {"members": list(members)}
+    assert json_of(_get(dispatcher, "/loggers"))["groups"]["web"] == {"members": list(members)}
 
     assert _post(dispatcher, "/loggers/web", b'{"configuredLevel": "warning"}').status == 204
     assert [logging.getLogger(m).level for m in members] == [logging.WARNING, logging.WARNING]
-    assert _json(_get(dispatcher, "/loggers/web")) == {"configuredLevel": "WARN", "members": list(members)}
+    assert json_of(_get(dispatcher, "/loggers/web")) == {"configuredLevel": "WARN", "members": list(members)}
 
     assert _post(dispatcher, "/loggers/web", b"{}").status == 204
     assert [logging.getLogger(m).level for m in members] == [logging.NOTSET, logging.NOTSET]
-    assert _json(_get(dispatcher, "/loggers/web", accept=V2_JSON)) == {
+    assert json_of(_get(dispatcher, "/loggers/web", accept=V2_JSON)) == {
         "configuredLevel": None,
         "members": list(members),
     }

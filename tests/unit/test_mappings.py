@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -9,12 +8,12 @@ import pytest
 
 from otel_actuator.actuator import Actuator
 from otel_actuator.core.dispatcher import Dispatcher
-from otel_actuator.core.endpoint import OperationContext, Result
-from otel_actuator.core.http import Request
-from otel_actuator.core.negotiation import V2_JSON, V3_JSON, ApiVersion
+from otel_actuator.core.endpoint import Endpoint
+from otel_actuator.core.negotiation import V2_JSON, V3_JSON
 from otel_actuator.endpoints import mappings
 from otel_actuator.settings import Settings
 from otel_actuator.sources import RouteMapping
+from tests.support.requests import call, json_of, operate, payload
 
 ROUTES = [
     RouteMapping(
@@ -41,20 +40,13 @@ def _actuator() -> Actuator:
     return Actuator(Settings(app_name="orders", exposure_include=("*",)))
 
 
+def _endpoints(actuator: Actuator) -> list[Endpoint]:
+    return mappings.create(actuator.sources, actuator.settings.service_name)
+
+
 def _read(actuator: Actuator) -> dict[str, Any]:
-    (endpoint,) = mappings.create(actuator.sources, actuator.settings.service_name)
-    (operation,) = endpoint.operations
-    ctx = OperationContext(
-        request=Request("GET", "/mappings", "http://test/actuator"),
-        api_version=ApiVersion.V3,
-        media_type=V3_JSON,
-        authorized=False,
-    )
-    result = operation.handler(ctx)
-    assert isinstance(result, Result)
-    body: dict[str, Any] = result.body
-    json.dumps(body)
-    return body
+    (endpoint,) = _endpoints(actuator)
+    return payload(operate(endpoint))
 
 
 def _dispatcher_servlet(body: dict[str, Any]) -> list[dict[str, Any]]:
@@ -139,12 +131,11 @@ def test_context_is_named_after_the_service() -> None:
 def test_served_through_the_dispatcher(accept: str, parent_kept: bool) -> None:
     actuator = _actuator()
     actuator.mappings_provider = lambda: ROUTES
-    response = Dispatcher(actuator.settings.http_policy(), mappings.create(actuator.sources, actuator.settings.service_name)).handle(
-        Request("GET", "/mappings", "http://test/actuator", headers={"accept": accept})
+    response = call(
+        Dispatcher(actuator.settings.http_policy(), _endpoints(actuator)), "GET", "/mappings", accept=accept
     )
-    assert response.status == 200
     assert response.header("content-type") == accept  # SBA's Mappings view checks for the vendor type
-    context = json.loads(response.body)["contexts"]["orders"]
+    context = json_of(response)["contexts"]["orders"]
     assert ("parentId" in context) is parent_kept
     assert len(context["mappings"]["dispatcherServlets"]["dispatcherServlet"]) == 3
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from typing import Any
 
 import pytest
 from opentelemetry.sdk.metrics import MeterProvider
@@ -12,11 +10,12 @@ from opentelemetry.sdk.metrics import MeterProvider
 from otel_actuator.actuator import Actuator
 from otel_actuator.bridge import Bridge
 from otel_actuator.core.dispatcher import Dispatcher
-from otel_actuator.core.http import Request, Response
+from otel_actuator.core.http import Response
 from otel_actuator.core.negotiation import V2_JSON, V3_JSON
 from otel_actuator.endpoints import metrics
 from otel_actuator.settings import Settings
 from otel_actuator.sources import Meter
+from tests.support.requests import call, json_of
 
 SETTINGS = Settings(exposure_include=("*",), metrics_cache_ttl=0)
 SBA_ACCEPT = f"{V3_JSON},{V2_JSON},application/vnd.spring-boot.actuator.v1+json,application/json"
@@ -50,13 +49,7 @@ REQUESTS = [
 
 def _get(actuator: Actuator, path: str, query: tuple[tuple[str, str], ...] = (), accept: str = SBA_ACCEPT) -> Response:
     dispatcher = Dispatcher(actuator.settings.http_policy(), metrics.create(actuator.sources))
-    request = Request("GET", path, "http://127.0.0.1/actuator", query=query, headers={"accept": accept})
-    return dispatcher.handle(request)
-
-
-def _json(response: Response) -> Any:
-    assert response.status == 200, response.body
-    return json.loads(response.body)
+    return call(dispatcher, "GET", path, query=query, accept=accept)
 
 
 @pytest.fixture
@@ -67,11 +60,11 @@ def actuator() -> Actuator:
 def test_names_are_sorted_and_unique(actuator: Actuator) -> None:
     response = _get(actuator, "/metrics")
     assert response.header("content-type") == V3_JSON
-    assert _json(response) == {"names": ["http.server.requests", "jvm.threads.live"]}
+    assert json_of(response) == {"names": ["http.server.requests", "jvm.threads.live"]}
 
 
 def test_whole_meter_sums_statistics_and_keeps_the_largest_max(actuator: Actuator) -> None:
-    body = _json(_get(actuator, "/metrics/http.server.requests"))
+    body = json_of(_get(actuator, "/metrics/http.server.requests"))
     assert body["name"] == "http.server.requests"
     assert body["baseUnit"] == "seconds"
     assert body["description"] == "HTTP requests"
@@ -91,7 +84,7 @@ def test_whole_meter_sums_statistics_and_keeps_the_largest_max(actuator: Actuato
 def test_drill_down_with_repeated_and_duplicated_tags(actuator: Actuator) -> None:
     # SBA sends its first tag twice on purpose.
     query = (("tag", "uri:/a"), ("tag", "uri:/a"), ("tag", "method:GET"))
-    body = _json(_get(actuator, "/metrics/http.server.requests", query))
+    body = json_of(_get(actuator, "/metrics/http.server.requests", query))
     assert body["measurements"] == [
         {"statistic": "COUNT", "value": 3.0},
         {"statistic": "TOTAL_TIME", "value": 0.3},
@@ -102,7 +95,7 @@ def test_drill_down_with_repeated_and_duplicated_tags(actuator: Actuator) -> Non
 
 def test_tag_value_may_contain_colons() -> None:
     meters = FixedMeters([Meter("db.calls", {"url": "redis://h:6379"}, {"COUNT": 1}, None, None)])
-    body = _json(_get(Actuator(SETTINGS, meters=meters), "/metrics/db.calls", (("tag", "url:redis://h:6379"),)))
+    body = json_of(_get(Actuator(SETTINGS, meters=meters), "/metrics/db.calls", (("tag", "url:redis://h:6379"),)))
     assert body["measurements"] == [{"statistic": "COUNT", "value": 1.0}]
     assert body["availableTags"] == []
 
@@ -110,17 +103,16 @@ def test_tag_value_may_contain_colons() -> None:
 def test_values_are_floats_and_null_fields_follow_the_version(actuator: Actuator) -> None:
     v3 = _get(actuator, "/metrics/jvm.threads.live")
     assert b'"value":7.0' in v3.body
-    assert "description" not in _json(v3)
+    assert "description" not in json_of(v3)
     v2 = _get(actuator, "/metrics/jvm.threads.live", accept=V2_JSON)
     assert v2.header("content-type") == V2_JSON
-    assert _json(v2)["description"] is None
+    assert json_of(v2)["description"] is None
 
 
 @pytest.mark.parametrize("tag", ["uri", "uri=/a", ""])
 def test_malformed_tag_is_a_400(actuator: Actuator, tag: str) -> None:
     response = _get(actuator, "/metrics/http.server.requests", (("tag", tag),))
-    assert response.status == 400
-    assert json.loads(response.body)["message"] == "Each tag parameter must be in the form 'key:value'"
+    assert json_of(response, 400)["message"] == "Each tag parameter must be in the form 'key:value'"
 
 
 def test_unknown_name_or_unmatched_tags_are_404(actuator: Actuator) -> None:
@@ -161,7 +153,7 @@ def test_every_query_of_the_sba_details_page_answers(name: str, query: tuple[tup
     actuator = Actuator(SETTINGS)
     bridge.attach(actuator)
 
-    assert name in _json(_get(actuator, "/metrics"))["names"]
-    body = _json(_get(actuator, f"/metrics/{name}", query))
+    assert name in json_of(_get(actuator, "/metrics"))["names"]
+    body = json_of(_get(actuator, f"/metrics/{name}", query))
     assert body["measurements"] and all(isinstance(m["value"], float) for m in body["measurements"])
     assert isinstance(body["availableTags"], list)

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 import logging
 import os
 import signal
@@ -11,11 +10,10 @@ import pytest
 
 from otel_actuator.actuator import Actuator
 from otel_actuator.core.dispatcher import Dispatcher
-from otel_actuator.core.endpoint import Endpoint, OperationContext, Result
-from otel_actuator.core.http import Request
-from otel_actuator.core.negotiation import V3_JSON, ApiVersion
+from otel_actuator.core.endpoint import Endpoint, Result
 from otel_actuator.endpoints import shutdown
 from otel_actuator.settings import Settings
+from tests.support.requests import call, json_of, operate
 
 
 class RecordingTimer:
@@ -48,18 +46,9 @@ def _actuator(enabled: bool = True) -> Actuator:
     return Actuator(Settings(exposure_include=("*",), shutdown_enabled=enabled))
 
 
-def _post(endpoint: Endpoint, actuator: Actuator) -> Result:
-    (operation,) = endpoint.operations
-    assert operation.method == "POST"
-    ctx = OperationContext(
-        request=Request("POST", "/shutdown", "http://test/actuator"),
-        api_version=ApiVersion.V3,
-        media_type=V3_JSON,
-        authorized=True,
-    )
-    result = operation.handler(ctx)
-    assert isinstance(result, Result)
-    return result
+def _post(endpoint: Endpoint) -> Result:
+    assert [op.method for op in endpoint.operations] == ["POST"]
+    return operate(endpoint, "POST", authorized=True)
 
 
 def test_disabled_by_default() -> None:
@@ -75,7 +64,7 @@ def test_answers_first_and_stops_later(timers: list[RecordingTimer]) -> None:
     actuator = _actuator()
     actuator.shutdown_hook = lambda: calls.append("stop")
     (endpoint,) = shutdown.create(actuator.sources, actuator.settings.shutdown_enabled)
-    result = _post(endpoint, actuator)
+    result = _post(endpoint)
     assert result.status == 200
     assert result.body == {"message": "Shutting down, bye..."}
     assert calls == []
@@ -91,12 +80,12 @@ def test_repeated_requests_stop_once_while_pending(timers: list[RecordingTimer])
     actuator = _actuator()
     actuator.shutdown_hook = lambda: calls.append("stop")
     (endpoint,) = shutdown.create(actuator.sources, actuator.settings.shutdown_enabled)
-    _post(endpoint, actuator)
-    second = _post(endpoint, actuator)
+    _post(endpoint)
+    second = _post(endpoint)
     assert second.body == {"message": "Shutting down, bye..."}
     assert len(timers) == 1
     timers[0].fire()
-    _post(endpoint, actuator)  # the first stop did not end the process: a new request may try again
+    _post(endpoint)  # the first stop did not end the process: a new request may try again
     assert len(timers) == 2
     timers[1].fire()
     assert calls == ["stop", "stop"]
@@ -107,7 +96,7 @@ def test_without_hook_sends_sigterm_to_itself(timers: list[RecordingTimer], monk
     monkeypatch.setattr(os, "kill", lambda pid, sig: sent.append((pid, sig)))
     actuator = _actuator()
     (endpoint,) = shutdown.create(actuator.sources, actuator.settings.shutdown_enabled)
-    _post(endpoint, actuator)
+    _post(endpoint)
     assert sent == []
     timers[0].fire()
     assert sent == [(os.getpid(), signal.SIGTERM)]
@@ -122,11 +111,11 @@ def test_failing_hook_is_logged_and_allows_a_retry(
     actuator = _actuator()
     actuator.shutdown_hook = broken
     (endpoint,) = shutdown.create(actuator.sources, actuator.settings.shutdown_enabled)
-    _post(endpoint, actuator)
+    _post(endpoint)
     with caplog.at_level(logging.WARNING, logger="otel_actuator"):
         timers[0].fire()
     assert "shutdown failed" in caplog.text and "cannot stop" in caplog.text
-    _post(endpoint, actuator)
+    _post(endpoint)
     assert len(timers) == 2
 
 
@@ -141,7 +130,7 @@ def test_real_timer_runs_the_hook_on_a_daemon_thread() -> None:
     actuator = _actuator()
     actuator.shutdown_hook = hook
     (endpoint,) = shutdown.create(actuator.sources, actuator.settings.shutdown_enabled, delay=0.0)
-    _post(endpoint, actuator)
+    _post(endpoint)
     assert done.wait(10)
     assert ran_on[0] is not threading.main_thread()
     assert ran_on[0].daemon
@@ -150,13 +139,14 @@ def test_real_timer_runs_the_hook_on_a_daemon_thread() -> None:
 @pytest.mark.parametrize(("enabled", "status"), [(False, 404), (True, 200)])
 def test_through_the_dispatcher(timers: list[RecordingTimer], enabled: bool, status: int) -> None:
     actuator = _actuator(enabled)
-    dispatcher = Dispatcher(actuator.settings.http_policy(), shutdown.create(actuator.sources, actuator.settings.shutdown_enabled))
+    endpoints = shutdown.create(actuator.sources, actuator.settings.shutdown_enabled)
+    dispatcher = Dispatcher(actuator.settings.http_policy(), endpoints)
     actuator.shutdown_hook = lambda: None
-    response = dispatcher.handle(Request("POST", "/shutdown", "http://test/actuator"))
+    response = call(dispatcher, "POST", "/shutdown")
     assert response.status == status
     if enabled:
-        assert json.loads(response.body) == {"message": "Shutting down, bye..."}
+        assert json_of(response) == {"message": "Shutting down, bye..."}
         assert len(timers) == 1
-        assert dispatcher.handle(Request("GET", "/shutdown", "http://test/actuator")).status == 405
+        assert call(dispatcher, "GET", "/shutdown").status == 405
     else:
         assert timers == []

@@ -2,26 +2,22 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import json
 import queue
 import socket
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any, Callable
 
-import pytest
-
-from otel_actuator.actuator import Actuator
 from otel_actuator.core.dispatcher import Dispatcher
-from otel_actuator.core.http import Request, Response
+from otel_actuator.core.http import Response
 from otel_actuator.core.negotiation import V2_JSON, V3_JSON
 from otel_actuator.endpoints import threaddump
 from otel_actuator.endpoints.threaddump import snapshot as threads
 from otel_actuator.endpoints.threaddump.snapshot import ThreadSnapshot
 from otel_actuator.settings import Settings
+from tests.support.polling import eventually
+from tests.support.requests import call, json_of
 
-BASE = "http://127.0.0.1:8000/actuator"
 JAVA_FIELDS = {
     "threadName",
     "threadId",
@@ -58,22 +54,13 @@ def _find(
     name: str, settled: Callable[[ThreadSnapshot], bool] = lambda s: s.state != threads.RUNNABLE
 ) -> ThreadSnapshot:
     """The named thread once it has reached its blocking call (it may still be on its way there)."""
-    deadline = time.monotonic() + 10
-    while True:
+
+    def settled_thread() -> ThreadSnapshot:
         found = [s for s in threads.snapshot() if s.name == name]
-        if found and settled(found[0]):
-            return found[0]
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{name} never settled: {found}")
-        time.sleep(0.01)
+        assert found and settled(found[0]), found
+        return found[0]
 
-
-@pytest.fixture
-def release() -> Iterator[threading.Event]:
-    """Set at teardown to let blocked test threads finish."""
-    done = threading.Event()
-    yield done
-    done.set()
+    return eventually(settled_thread, timeout=10, what=f"{name} to settle", interval=0.01)
 
 
 def _start(name: str, target: Callable[[], Any]) -> threading.Thread:
@@ -323,16 +310,15 @@ def _dispatcher() -> Dispatcher:
 
 
 def _get(accept: str) -> Response:
-    return _dispatcher().handle(Request("GET", "/threaddump", BASE, headers={"accept": accept}))
+    return call(_dispatcher(), "GET", "/threaddump", accept=accept)
 
 
 def test_json_has_every_java_field_under_v2(release: threading.Event) -> None:
     _start("v2-sleeper", lambda: release.wait(3600))
     _find("v2-sleeper")
     response = _get(V2_JSON)
-    assert response.status == 200
     assert response.header("content-type") == V2_JSON
-    infos = json.loads(response.body)["threads"]
+    infos = json_of(response)["threads"]
     info = next(t for t in infos if t["threadName"] == "v2-sleeper")
     assert set(info) == JAVA_FIELDS
     assert info["threadState"] == "TIMED_WAITING"
@@ -351,7 +337,7 @@ def test_json_has_every_java_field_under_v2(release: threading.Event) -> None:
 def test_json_omits_nulls_under_v3() -> None:
     response = _get(V3_JSON)
     assert response.header("content-type") == V3_JSON
-    infos = json.loads(response.body)["threads"]
+    infos = json_of(response)["threads"]
     mine = next(t for t in infos if t["threadName"] == threading.current_thread().name)
     assert mine["threadState"] == "RUNNABLE"
     assert "lockName" not in mine
