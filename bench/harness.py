@@ -71,7 +71,7 @@ VARIANTS = {
     "otel": Variant("otel", "OpenTelemetry alone", MAIN_VENV, True, OTEL_ENV),
     "actuator": Variant("actuator", "OpenTelemetry + otel-actuator", MAIN_VENV, True, ACTUATOR_ENV),
     "pyctuator": Variant("pyctuator", "Pyctuator 1.2.0", PYCTUATOR_VENV, False, {"BENCH_PYCTUATOR": "1"}),
-    # Not run by default: what the request/response header capture the zero-code hook turns on costs.
+    # What the request/response header capture the zero-code hook turns on costs.
     "actuator-no-headers": Variant(
         "actuator-no-headers",
         "OTel + otel-actuator, no header capture",
@@ -83,10 +83,43 @@ VARIANTS = {
             "OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_SERVER_RESPONSE": "",
         },
     ),
+    # The hook's other speed defaults, each switched back on its own.
+    "actuator-old-semconv": Variant(
+        "actuator-old-semconv",
+        "OTel + otel-actuator, old HTTP conventions",
+        MAIN_VENV,
+        True,
+        {**ACTUATOR_ENV, "OTEL_SEMCONV_STABILITY_OPT_IN": ""},
+    ),
+    "actuator-always-on": Variant(
+        "actuator-always-on",
+        "OTel + otel-actuator, every trace recorded",
+        MAIN_VENV,
+        True,
+        {**ACTUATOR_ENV, "OTEL_TRACES_SAMPLER": "parentbased_always_on"},
+    ),
+    # What recording no span at all would save: the floor under the rate-limited sampler.
+    "actuator-no-spans": Variant(
+        "actuator-no-spans",
+        "OTel + otel-actuator, no trace recorded",
+        MAIN_VENV,
+        True,
+        {**ACTUATOR_ENV, "OTEL_TRACES_SAMPLER": "always_off"},
+    ),
 }
 
-#: The four variants the issue compares, in the order they run.
-MAIN_VARIANTS = ("bare", "otel", "actuator", "pyctuator")
+#: What a run measures unless told otherwise, in the order the variants run: the four the issue compares,
+#: then the zero-code default with each of its speed settings switched back on its own.
+MAIN_VARIANTS = (
+    "bare",
+    "otel",
+    "actuator",
+    "pyctuator",
+    "actuator-old-semconv",
+    "actuator-always-on",
+    "actuator-no-headers",
+    "actuator-no-spans",
+)
 
 
 @dataclass(frozen=True)

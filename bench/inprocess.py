@@ -34,6 +34,10 @@ RATIOS = (
     ("actuator", "pyctuator"),
     ("actuator", "baseline"),
     ("actuator-no-headers", "otel"),
+    ("actuator", "actuator-old-semconv"),
+    ("actuator", "actuator-always-on"),
+    ("actuator", "actuator-no-headers"),
+    ("actuator", "actuator-no-spans"),
     ("otel", "bare"),
 )
 PATH = "/users/42"

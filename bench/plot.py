@@ -22,6 +22,9 @@ COLORS = {
     "pyctuator": "#fb8c00",
     "baseline": "#a5d6a7",
     "actuator-no-headers": "#2e7d32",
+    "actuator-old-semconv": "#81c784",
+    "actuator-always-on": "#66bb6a",
+    "actuator-no-spans": "#1b5e20",
 }
 SHORT = {
     "bare": "bare",
@@ -30,6 +33,9 @@ SHORT = {
     "pyctuator": "Pyctuator",
     "baseline": "baseline\n(before)",
     "actuator-no-headers": "otel-actuator,\nno headers",
+    "actuator-old-semconv": "otel-actuator,\nold semconv",
+    "actuator-always-on": "otel-actuator,\nevery trace",
+    "actuator-no-spans": "otel-actuator,\nno trace",
 }
 
 

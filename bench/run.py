@@ -37,6 +37,10 @@ RATIOS = (
     ("actuator", "pyctuator"),
     ("actuator", "baseline"),
     ("actuator-no-headers", "otel"),
+    ("actuator", "actuator-old-semconv"),
+    ("actuator", "actuator-always-on"),
+    ("actuator", "actuator-no-headers"),
+    ("actuator", "actuator-no-spans"),
 )
 
 
