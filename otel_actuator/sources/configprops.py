@@ -93,7 +93,8 @@ def mapping_bean(mapping: Mapping[Any, Any], prefix: str) -> ConfigurationBean:
 
 
 def settings_bean(model: Any, prefix: Optional[str] = None) -> ConfigurationBean:
-    """A pydantic model's bean; the prefix defaults to its ``env_prefix`` (``USER_SERVICE_`` -> ``user-service``)."""
+    """A pydantic model's bean; the prefix defaults to its ``env_prefix`` (``USER_SERVICE_`` -> ``user-service``),
+    else to its class name without a Settings or Config suffix (``UserServiceSettings`` -> ``user-service``)."""
     cls = type(model)
     config = getattr(model, "model_config", {}) or {}
     properties = model.model_dump(mode="json")
@@ -117,7 +118,8 @@ def default_prefix(cls: type, config: Mapping[str, Any]) -> str:
     env_prefix = str(config.get("env_prefix") or "").strip("_-. ")
     if env_prefix:
         return env_prefix.lower().replace("_", "-")
-    return _CAMEL_BOUNDARY.sub("-", cls.__name__).lower()
+    name = re.sub(r"(Settings|Config|Configuration)$", "", cls.__name__) or cls.__name__
+    return _CAMEL_BOUNDARY.sub("-", name).lower()
 
 
 #: A given value's raw form in its source (None when unknown) and the source's description.

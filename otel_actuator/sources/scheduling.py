@@ -128,7 +128,7 @@ def task_of(job: Any, last: Optional[TaskExecution] = None) -> ScheduledTask:
     from apscheduler.triggers.cron import CronTrigger
     from apscheduler.triggers.interval import IntervalTrigger
 
-    target = job.func_ref.replace(":", ".") if isinstance(job.func_ref, str) else str(job.name)
+    target = _target(job)
     trigger = job.trigger
     next_run = getattr(job, "next_run_time", None)
     common: dict[str, Any] = {"target": target, "next_execution": next_run, "last_execution": last}
@@ -140,6 +140,17 @@ def task_of(job: Any, last: Optional[TaskExecution] = None) -> ScheduledTask:
         interval_ms = int(trigger.interval.total_seconds() * 1000)
         return ScheduledTask(kind="fixedRate", interval_ms=interval_ms, **common)
     return ScheduledTask(kind="custom", trigger=str(trigger), **common)
+
+
+def _target(job: Any) -> str:
+    """``module.function`` as Spring names ``class.method``; a job given by text reference keeps it."""
+    func = getattr(job, "func", None)
+    module, qualname = getattr(func, "__module__", None), getattr(func, "__qualname__", None)
+    if module and qualname:
+        return f"{module}.{qualname}"
+    if isinstance(job.func_ref, str):
+        return job.func_ref.replace(":", ".")
+    return str(job.name)
 
 
 def spring_cron(trigger: Any) -> Optional[str]:

@@ -170,7 +170,13 @@ def test_a_failing_provider_leaves_only_its_beans_out() -> None:
 
 @pytest.mark.parametrize(
     ("prefix", "name", "expected"),
-    [("USER_SERVICE_", "X", "user-service"), ("", "PaymentSettings", "payment-settings"), ("app.", "X", "app")],
+    [
+        ("USER_SERVICE_", "X", "user-service"),
+        ("", "PaymentSettings", "payment"),
+        ("", "HTTPClientConfig", "httpclient"),
+        ("", "Settings", "settings"),
+        ("app.", "X", "app"),
+    ],
 )
 def test_default_prefix(prefix: str, name: str, expected: str) -> None:
     assert default_prefix(type(name, (), {}), {"env_prefix": prefix}) == expected
