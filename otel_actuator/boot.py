@@ -24,11 +24,13 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
 from otel_actuator.actuator import Actuator
-from otel_actuator.settings import Settings
+from otel_actuator.settings import PREFIX, Settings, SettingsError
 from otel_actuator.sources.logs import LogTail, LogTailHandler
 
 if TYPE_CHECKING:
+    from otel_actuator.admin.eureka import EurekaRegistrar
     from otel_actuator.admin.payload import InstanceUrls, UrlResolver
+    from otel_actuator.admin.protocol import InstanceRegistrar
     from otel_actuator.admin.registrar import Registrar
     from otel_actuator.sanitize import Sanitizer
     from otel_actuator.web.server import ManagementServer
@@ -42,12 +44,22 @@ class Running:
     def __init__(self, actuator: Actuator) -> None:
         self.actuator = actuator
         self.management_server: Optional[ManagementServer] = None
-        self.registrars: list[Registrar] = []
+        #: Every registry client started (Spring Boot Admin, Eureka).
+        self.registrars: list[InstanceRegistrar] = []
 
     @property
     def registrar(self) -> Optional[Registrar]:
         """The Spring Boot Admin registrar, if one was started."""
-        return self.registrars[0] if self.registrars else None
+        from otel_actuator.admin.registrar import Registrar
+
+        return next((r for r in self.registrars if isinstance(r, Registrar)), None)
+
+    @property
+    def eureka(self) -> Optional[EurekaRegistrar]:
+        """The Eureka client, if one was started."""
+        from otel_actuator.admin.eureka import EurekaRegistrar
+
+        return next((r for r in self.registrars if isinstance(r, EurekaRegistrar)), None)
 
     def stop(self, *, deregister: bool = True) -> None:
         """Stop registering (deregistering unless told not to) and close the management server."""
@@ -100,6 +112,22 @@ def connect_telemetry(settings: Settings, instrument_app: Optional[Callable[[], 
         _logger.warning(
             "could not set up OpenTelemetry for the actuator; metrics and exchanges are missing", exc_info=True
         )
+
+
+def serves_on_app_port(settings: Settings) -> bool:
+    """Whether the mount helpers serve the actuator on the application's own port.
+
+    Not when it has a port of its own (as Spring's ``management.server.port`` moves the endpoints off the
+    main port), unless ``OTEL_ACTUATOR_SERVE_ON_APP_PORT`` keeps both. A base path of ``/`` is for a
+    management port only: on the application's port it would answer every path of the application.
+    """
+    on_app_port = settings.port is None or settings.serve_on_app_port
+    if on_app_port and settings.base_path == "/":
+        raise SettingsError(
+            f"{PREFIX}BASE_PATH=/ would serve the actuator in place of every route of the application; "
+            f"use it with {PREFIX}PORT (a management port of its own) and without {PREFIX}SERVE_ON_APP_PORT"
+        )
+    return on_app_port
 
 
 def fill_from_default_bridge(actuator: Actuator) -> None:
@@ -159,7 +187,7 @@ def start(actuator: Actuator) -> Running:
         if running is None:
             running = _running[actuator] = Running(actuator)
     settings = actuator.settings
-    if not settings.admin_url and settings.port is None:
+    if not settings.admin_url and not settings.eureka_url and settings.port is None:
         return running
     if preforking_master():
         with _lock:
@@ -206,23 +234,26 @@ def _start_services(handle: Running) -> None:
     actuator = handle.actuator
     settings = actuator.settings
     workers = worker_count()
-    wants_server = settings.port is not None or (bool(settings.admin_url) and workers > 1)
-    if handle.management_server is None and wants_server:
+    registers = bool(settings.admin_url) or bool(settings.eureka_url)
+    if handle.management_server is None and (settings.port is not None or (registers and workers > 1)):
         handle.management_server = _management_server(actuator, settings.port or 0, workers)
+    management_url = None
+    server = handle.management_server
+    if server is not None:
+        # A wildcard bind (0.0.0.0) is no address for a registry to call: advertise the host instead.
+        endpoint = Endpoint(server.host, server.port)
+        management_url = http_url(endpoint, prefer_ip=settings.admin_prefer_ip, path=settings.base_path)
+    resource = actuator.sources.resource_attributes
     if settings.admin_url and handle.registrar is None:
-        management_url = None
-        server = handle.management_server
-        if server is not None:
-            # A wildcard bind (0.0.0.0) is no address for SBA to call: advertise the host instead.
-            endpoint = Endpoint(server.host, server.port)
-            management_url = http_url(endpoint, prefer_ip=settings.admin_prefer_ip, path=settings.base_path)
         handle.registrars.append(
-            start_registration(
-                settings,
-                url_resolver(settings, management_url),
-                resource_attributes=actuator.sources.resource_attributes,
-            )
+            start_registration(settings, url_resolver(settings, management_url), resource_attributes=resource)
         )
+    if settings.eureka_url and handle.eureka is None:
+        from otel_actuator.admin.eureka import start_eureka
+
+        eureka = start_eureka(settings, url_resolver(settings, management_url), resource)
+        stop_at_exit(eureka)
+        handle.registrars.append(eureka)
 
 
 def _management_server(actuator: Actuator, port: int, workers: int) -> ManagementServer:
@@ -278,16 +309,21 @@ def start_registration(
     deregister_at_exit: bool = True,
 ) -> Registrar:
     """Register with Spring Boot Admin from now on; at exit, on SIGTERM and at tracer-provider shutdown, deregister."""
-    from otel_actuator.admin.registrar import Registrar
+    from otel_actuator.admin.registrar import Registrar, without_credentials
 
     registrar = Registrar(settings, urls, resource_attributes=resource_attributes, metadata=metadata, verify=verify)
     registrar.start()
     if deregister_at_exit:
-        atexit.register(registrar.stop)
-        deregister_on_sigterm(registrar)
-        follow_tracer_provider(registrar)
-    _logger.info("registering with Spring Boot Admin at %s", ", ".join(settings.admin_url))
+        stop_at_exit(registrar)
+    _logger.info("registering with Spring Boot Admin at %s", ", ".join(map(without_credentials, settings.admin_url)))
     return registrar
+
+
+def stop_at_exit(registrar: InstanceRegistrar) -> None:
+    """Deregister at exit, on SIGTERM and when the global tracer provider shuts down, whichever comes first."""
+    atexit.register(registrar.stop)
+    deregister_on_sigterm(registrar)
+    follow_tracer_provider(registrar)
 
 
 def fixed_urls(urls: InstanceUrls) -> UrlResolver:
@@ -295,7 +331,7 @@ def fixed_urls(urls: InstanceUrls) -> UrlResolver:
     return lambda: urls
 
 
-def follow_tracer_provider(registrar: Registrar) -> bool:
+def follow_tracer_provider(registrar: InstanceRegistrar) -> bool:
     """Deregister when the global SDK tracer provider shuts down (its atexit hook, or the user's call)."""
     from opentelemetry import trace
     from opentelemetry.sdk.trace import TracerProvider
@@ -309,7 +345,7 @@ def follow_tracer_provider(registrar: Registrar) -> bool:
     return True
 
 
-def deregister_on_sigterm(registrar: Registrar) -> bool:
+def deregister_on_sigterm(registrar: InstanceRegistrar) -> bool:
     """Chain a SIGTERM handler that deregisters, then hands over to the previous one (or exits cleanly).
 
     SIGTERM does not run atexit by default, and uvicorn re-raises it after its own graceful shutdown.

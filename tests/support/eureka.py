@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from functools import cache
@@ -184,16 +183,10 @@ def sba40() -> Iterator[AdminServer]:
 
 
 class EurekaUserService(UserService):
-    """The user-service launched by tests/support/eureka_service.py: the example app plus Eureka registration."""
+    """The example user-service launched zero-code, registering with Eureka through ``OTEL_ACTUATOR_EUREKA_URL``."""
 
     def __init__(self, port: int, env: Mapping[str, str], log_path: Path) -> None:
-        instrument = str(Path(sys.executable).with_name("opentelemetry-instrument"))
-        launcher = str(Path(__file__).with_name("eureka_service.py"))
-        ManagedProcess.__init__(self, "user-service-eureka", [instrument, sys.executable, launcher], env, log_path)
-        self.port = port
-        self.url = f"http://127.0.0.1:{port}"
-        self.health_url = f"{self.url}/actuator/health"
-        self.client = httpx.Client(base_url=self.url, timeout=10.0)
+        super().__init__(port, env, log_path)
         #: The id Eureka lists it under (host:app:port, the port SBA polls).
         self.instance_id = f"127.0.0.1:user-service:{port}"
 
