@@ -100,8 +100,14 @@ def client_address(attributes: Attributes) -> Optional[str]:
 
 
 def error_type(attributes: Attributes) -> Optional[str]:
+    """The exception's class name, as Spring's ``error`` tag; None for a plain error status.
+
+    The stable conventions put the status code in ``error.type`` when a 5xx comes without an exception;
+    Spring tags such a request ``error=none``.
+    """
     value = attributes.get("error.type")
-    return str(value) if value else None
+    text = str(value) if value else ""
+    return text if text and not text.isdigit() else None
 
 
 def outcome(status: Optional[int]) -> str:
