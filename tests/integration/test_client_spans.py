@@ -12,7 +12,6 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-
 from tests.support.launch import VENV_BIN, launch
 from tests.support.polling import eventually
 from tests.support.services import RedisServer

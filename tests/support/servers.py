@@ -6,7 +6,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Callable
 
 import httpx
 
@@ -40,14 +40,12 @@ def serve_asgi(app: Any) -> Iterator[str]:
     # proxy_headers off: uvicorn would otherwise apply X-Forwarded-* from loopback itself.
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", proxy_headers=False)
     server = uvicorn.Server(config)  # off the main thread, it leaves the signal handlers alone
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    wait_for_port(port)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
+
+    def stop() -> None:
         server.should_exit = True
-        thread.join(timeout=10)
+
+    with _serving(server.run, stop, port) as url:
+        yield url
 
 
 @contextmanager
@@ -57,13 +55,19 @@ def serve_wsgi(app: Any) -> Iterator[str]:
 
     port = free_port()
     server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    with _serving(server.serve_forever, server.shutdown, port) as url:
+        yield url
+
+
+@contextmanager
+def _serving(run: Callable[[], None], stop: Callable[[], None], port: int) -> Iterator[str]:
+    thread = threading.Thread(target=run, daemon=True)
     thread.start()
     wait_for_port(port)
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
-        server.shutdown()
+        stop()
         thread.join(timeout=10)
 
 

@@ -142,7 +142,7 @@ def test_flask_request_keeps_its_query_and_client(monkeypatch: pytest.MonkeyPatc
     def item(item_id: int) -> dict[str, int]:
         return {"id": item_id}
 
-    FlaskInstrumentor.instrument_app(app, tracer_provider=provider)
+    FlaskInstrumentor.instrument_app(app, tracer_provider=provider)  # type: ignore[no-untyped-call]
     client = app.test_client()
     client.get("/items/7?password=hunter2&page=1", environ_base={"REMOTE_ADDR": "10.9.8.7"})
     client.get("/missing")
@@ -268,7 +268,7 @@ def test_original_method_wins_over_the_other_placeholder() -> None:
 
 def test_a_span_without_status_is_a_server_error_when_it_failed() -> None:
     provider, recorder = _recording_provider(Settings())
-    attributes = {k: v for k, v in NEW_ASGI.items() if k != "http.response.status_code"}
+    attributes: dict[str, Any] = {k: v for k, v in NEW_ASGI.items() if k != "http.response.status_code"}
     tracer = provider.get_tracer("opentelemetry.instrumentation.asgi")
     with pytest.raises(RuntimeError), tracer.start_as_current_span("GET", kind=SpanKind.SERVER, attributes=attributes):
         raise RuntimeError("boom")

@@ -128,7 +128,8 @@ def test_gc_pauses_are_timed_per_generation() -> None:
 
 def test_automatic_collections_are_told_from_explicit_ones() -> None:
     _, reader = _installed()
-    garbage = [[] for _ in range(20_000)]  # far beyond generation 0's threshold of container allocations
+    # Far beyond generation 0's threshold of container allocations.
+    garbage: list[list[object]] = [[] for _ in range(20_000)]
     del garbage
     body = describe("jvm.gc.pause", reader.meters("jvm.gc.pause"), [("cause", ALLOCATION)])
     assert body is not None and body["measurements"][0]["value"] >= 1

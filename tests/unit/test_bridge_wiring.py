@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 from opentelemetry.sdk._logs import LoggerProvider
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.trace import SpanKind
+from opentelemetry.util.types import AttributeValue
 
 from otel_actuator.actuator import Actuator
 from otel_actuator.bridge import Bridge
 from otel_actuator.settings import Settings
 from otel_actuator.sources.logs import LogTail
+from tests.support.launch import python_json
 
-ROOT = Path(__file__).resolve().parents[2]
 SETTINGS = Settings(metrics_cache_ttl=0)
 
 
@@ -71,7 +66,11 @@ def test_one_call_helpers_feed_the_stores() -> None:
     bridge.add_to_meter_provider(meter_provider)  # a second call changes nothing
     bridge.add_to_logger_provider(logger_provider)
 
-    attributes = {"http.request.method": "GET", "url.path": "/x", "http.response.status_code": 200}
+    attributes: dict[str, AttributeValue] = {
+        "http.request.method": "GET",
+        "url.path": "/x",
+        "http.response.status_code": 200,
+    }
     tracer = tracer_provider.get_tracer("opentelemetry.instrumentation.asgi")
     with tracer.start_as_current_span("GET", kind=SpanKind.SERVER, attributes=attributes):
         logger_provider.get_logger("app").emit(body="handled")
@@ -154,18 +153,7 @@ print(json.dumps({
 
 
 def test_zero_argument_entry_points_share_the_default_bridge() -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
-    done = subprocess.run(
-        [sys.executable, "-c", ZERO_CODE],
-        cwd=ROOT,
-        env={**env, "PYTHONPATH": str(ROOT), "OTEL_SERVICE_NAME": "shop", "OTEL_ACTUATOR_METRICS_CACHE_TTL": "0"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    out = json.loads(done.stdout.strip().splitlines()[-1])
+    out = python_json(ZERO_CODE, env={"OTEL_SERVICE_NAME": "shop", "OTEL_ACTUATOR_METRICS_CACHE_TTL": "0"})
     assert out["same"] and out["reader_registered"]
     assert out["exchanges"] == ["http://testserver/items/5"]
     assert out["requests"] == [1.0]

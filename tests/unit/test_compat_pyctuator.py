@@ -3,13 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
-import os
 import secrets
-import subprocess
-import sys
-from pathlib import Path
 from typing import Annotated, Any
 
 import httpx
@@ -20,8 +15,8 @@ from opentelemetry import metrics, trace
 
 from otel_actuator.compat import Endpoints, Pyctuator
 from otel_actuator.core.negotiation import V2_JSON, V3_JSON
+from tests.support.launch import python_json
 
-ROOT = Path(__file__).resolve().parents[2]
 APP_URL = "http://host.docker.internal:8000"
 ENDPOINT_URL = "http://host.docker.internal:8000/pyctuator"
 
@@ -221,19 +216,8 @@ asyncio.run(main())
 
 
 def test_global_sdk_providers_the_application_installed_are_used() -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
-    done = subprocess.run(
-        [sys.executable, "-c", GLOBAL_PROVIDERS],
-        cwd=ROOT,
-        env={**env, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    out = json.loads(done.stdout.strip().splitlines()[-1])
-    assert out == {"private": 0, "global": True, "exchanges": ["http://testserver/items/5"], "metrics": True}
+    expected = {"private": 0, "global": True, "exchanges": ["http://testserver/items/5"], "metrics": True}
+    assert python_json(GLOBAL_PROVIDERS) == expected
 
 
 async def test_fastapi_customizer_dependencies_guard_every_endpoint() -> None:

@@ -6,16 +6,11 @@ prints the metric endpoint's bodies as JSON for the assertions here.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.launch import python_json
 
 SCRIPT = r"""
 import asyncio, json, sys
@@ -95,20 +90,9 @@ print(json.dumps(out))
 
 
 def _run(framework: str, mode: str) -> dict[str, Any]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
-    if mode != "default":
-        env["OTEL_SEMCONV_STABILITY_OPT_IN"] = mode
-    done = subprocess.run(
-        [sys.executable, "-c", SCRIPT, framework],
-        cwd=ROOT,
-        env={**env, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    result: dict[str, Any] = python_json(
+        SCRIPT, framework, env={} if mode == "default" else {"OTEL_SEMCONV_STABILITY_OPT_IN": mode}
     )
-    assert done.returncode == 0, done.stderr
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 
 
