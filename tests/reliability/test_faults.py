@@ -60,6 +60,21 @@ def polled(url: str, paths: tuple[str, ...] = ("/actuator/health",), interval: f
         assert not thread.is_alive(), "the poller is stuck on the actuator"
 
 
+def assert_served_under_fault(
+    name: str,
+    url: str,
+    client: httpx.Client,
+    baseline: float,
+    answers: int,
+    paths: tuple[str, ...] = ("/actuator/health",),
+) -> None:
+    """While SBA polls ``paths`` (each answering ``answers``), the median request stays near ``baseline``."""
+    with polled(url, paths) as statuses:
+        under_fault = median_latency(client)
+    assert statuses and set(statuses) == {answers}
+    assert_unaffected(name, baseline, under_fault)
+
+
 def health(client: httpx.Client) -> tuple[int, dict[str, Any]]:
     response = client.get("/actuator/health")
     return response.status_code, response.json()
@@ -104,10 +119,7 @@ def test_spring_boot_admin_faults(framework: str, fault: str, caplog: pytest.Log
             else:
                 admin.mode = fault
                 eventually(lambda: len(admin.received) > before, what="a registration attempt under the fault")
-            with polled(url) as statuses:
-                under_fault = median_latency(client)
-            assert set(statuses) == {200}
-            assert_unaffected(f"SBA {fault} ({framework})", baseline, under_fault)
+            assert_served_under_fault(f"SBA {fault} ({framework})", url, client, baseline, 200)
             assert registrar.running
             if fault == "slow":
                 # Slow is not broken: registrations keep going through, late.
@@ -169,10 +181,7 @@ def test_redis_down_or_hanging(
         baseline = median_latency(client)
         getattr(server, fault)()
         try:
-            with polled(url) as statuses:
-                under_fault = median_latency(client)
-            assert statuses and set(statuses) == {503}
-            assert_unaffected(f"Redis {fault}, {client_kind} client ({framework})", baseline, under_fault)
+            assert_served_under_fault(f"Redis {fault}, {client_kind} client ({framework})", url, client, baseline, 503)
             status, body = health(client)
             assert status == 503
             assert body["status"] == "DOWN"
@@ -205,10 +214,7 @@ def test_database_that_never_answers() -> None:
             with apps.served("flask", settings) as (url, actuator), httpx.Client(base_url=url, timeout=30) as client:
                 baseline = median_latency(client)
                 actuator.health.register("db", db_indicator(engine))
-                with polled(url) as statuses:
-                    under_fault = median_latency(client)
-                assert statuses and set(statuses) == {503}
-                assert_unaffected("database never answers (flask)", baseline, under_fault)
+                assert_served_under_fault("database never answers (flask)", url, client, baseline, 503)
                 status, body = health(client)
                 assert status == 503
                 assert body["components"]["db"] == {
@@ -240,10 +246,7 @@ def test_health_checks_that_raise_or_hang(framework: str) -> None:
         actuator.health.register("search", raises_async)
         actuator.health.register("stuck", lambda: release.wait(3600))
         try:
-            with polled(url) as statuses:
-                under_fault = median_latency(client)
-            assert statuses and set(statuses) == {503}
-            assert_unaffected(f"health checks raise and hang ({framework})", baseline, under_fault)
+            assert_served_under_fault(f"health checks raise and hang ({framework})", url, client, baseline, 503)
             status, body = health(client)
             assert status == 503
             components = body["components"]
@@ -285,10 +288,14 @@ def test_metric_callbacks_that_raise(framework: str) -> None:
         meter.create_observable_gauge("queue.garbage", callbacks=[garbage])
         meter.create_observable_counter("queue.not.iterable", callbacks=[not_iterable])
         meter.create_observable_gauge("queue.depth", callbacks=[healthy])
-        with polled(app.url, ("/actuator/metrics", "/actuator/prometheus")) as statuses:
-            under_fault = median_latency(client)
-        assert statuses and set(statuses) == {200}
-        assert_unaffected(f"metric callbacks raise ({framework})", baseline, under_fault)
+        assert_served_under_fault(
+            f"metric callbacks raise ({framework})",
+            app.url,
+            client,
+            baseline,
+            200,
+            ("/actuator/metrics", "/actuator/prometheus"),
+        )
         names = client.get("/actuator/metrics").json()["names"]
         assert {"queue.depth", "process.uptime", "jvm.threads.live", "http.server.requests"} <= set(names)
         assert not {"queue.broken", "queue.garbage", "queue.not.iterable"} & set(names)
