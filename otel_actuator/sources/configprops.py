@@ -20,6 +20,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
+from otel_actuator.sources.naming import qualified_name
+
 _logger = logging.getLogger("otel_actuator")
 
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
@@ -110,7 +112,7 @@ def settings_bean(model: Any, prefix: Optional[str] = None) -> ConfigurationBean
         else:
             inputs[name] = _mirror(value, origin)
     return ConfigurationBean(
-        f"{cls.__module__}.{cls.__qualname__}", prefix or default_prefix(cls, config), properties, inputs
+        qualified_name(cls.__module__, cls.__qualname__), prefix or default_prefix(cls, config), properties, inputs
     )
 
 

@@ -22,6 +22,8 @@ import weakref
 from dataclasses import dataclass
 from typing import Any, Optional
 
+from otel_actuator.sources.naming import qualified_name
+
 _SPRING_FIELDS = ("second", "minute", "hour", "day", "month", "day_of_week")
 _NUMBER_NOT_STEP = re.compile(r"(?<![/\d])\d+")
 
@@ -147,7 +149,7 @@ def _target(job: Any) -> str:
     func = getattr(job, "func", None)
     module, qualname = getattr(func, "__module__", None), getattr(func, "__qualname__", None)
     if module and qualname:
-        return f"{module}.{qualname}"
+        return qualified_name(module, qualname)
     if isinstance(job.func_ref, str):
         return job.func_ref.replace(":", ".")
     return str(job.name)

@@ -111,7 +111,7 @@ def test_dotenv_values_name_their_file(tmp_path: Path, monkeypatch: pytest.Monke
 
     actuator = _actuator()
     actuator.add_settings_model(FileSettings())
-    bean = _bean(actuator, "shop-tests.unit.test_configprops.test_dotenv_values_name_their_file.<locals>.FileSettings")
+    bean = _bean(actuator, "shop-tests.unit.test_configprops.test_dotenv_values_name_their_file.FileSettings")
     assert bean["properties"]["workers"] == 5
     assert bean["inputs"]["workers"] == {"value": "5", "origin": f'"SHOP_WORKERS" from dotenv file "{env_file}"'}
 
