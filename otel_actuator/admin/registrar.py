@@ -12,6 +12,7 @@ instance, and never writes to the parent's connections to SBA.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import random
@@ -21,6 +22,7 @@ import weakref
 from collections.abc import Mapping
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any, Optional, Union
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import httpx
 
@@ -37,6 +39,11 @@ _WAIT_FOR_SERVER = 0.5
 _MAX_STOP_WAIT = 2.0
 _FIRST_BACKOFF = 1.0
 _MAX_BACKOFF = 60.0
+#: Longest wait for every deregistration together: each read has a timeout, but an SBA that trickles a
+#: byte at a time would reset it forever and hold SIGTERM.
+_DEREGISTER_DEADLINE = 3.0
+#: SBA answers a registration with a small JSON object; anything larger is not read.
+_MAX_ANSWER_BYTES = 65536
 
 
 class Registrar:
@@ -77,6 +84,10 @@ class Registrar:
         self._thread: Optional[threading.Thread] = None
         self._failures = 0
         self._stopped = False
+        self._deregistering: Optional[threading.Thread] = None
+        #: admin URL -> (the URL without credentials, the credentials it carried): calls and log lines
+        #: use the former, so ``http://user:pw@sba`` never reaches a log (httpx logs each request's URL).
+        self._targets = {url: _split_credentials(url) for url in settings.admin_url}
         #: admin base URL -> instance id SBA gave us
         self.registered: dict[str, str] = {}
         _registrars.add(self)
@@ -105,8 +116,9 @@ class Registrar:
             thread.join(timeout=min(self.settings.admin_timeout, _MAX_STOP_WAIT))
         if deregister:
             self.deregister()
-        if thread is None or not thread.is_alive():
-            self._client.close()  # else the thread still uses it; it is dropped with the thread
+        busy = [t for t in (thread, self._deregistering) if t is not None and t.is_alive()]
+        if not busy:
+            self._client.close()  # else a thread still uses it; it is dropped with the thread
 
     def _disown(self) -> None:
         """In a forked child: the parent keeps the registration alive and removes it; this copy does neither."""
@@ -161,18 +173,19 @@ class Registrar:
         return ok
 
     def _post(self, admin_url: str, document: Mapping[str, Any]) -> Optional[str]:
-        target = admin_url.rstrip("/") + "/instances"
+        base, auth = self._targets[admin_url]
+        target = base.rstrip("/") + "/instances"
         try:
-            with _untraced():
-                response = self._client.post(target, json=document)
+            with _untraced(), self._client.stream("POST", target, json=document, auth=auth) as response:
+                answer = _read_bounded(response)
             if response.status_code not in (200, 201):
-                raise RuntimeError(f"HTTP {response.status_code}: {response.text[:200]}")
-            instance_id = str(response.json()["id"])
+                raise RuntimeError(f"HTTP {response.status_code}: {answer[:200].decode('utf-8', 'replace')}")
+            instance_id = str(json.loads(answer)["id"])
         except Exception as exc:
             self._log_failure(f"registration at {target} failed: {type(exc).__name__}: {exc}")
             return None
         if self.registered.get(admin_url) != instance_id:
-            _logger.info("registered with Spring Boot Admin %s as instance %s", admin_url, instance_id)
+            _logger.info("registered with Spring Boot Admin %s as instance %s", base, instance_id)
         self.registered[admin_url] = instance_id
         return instance_id
 
@@ -189,19 +202,64 @@ class Registrar:
         _logger.log(level, "%s (retrying with backoff; further failures are logged at DEBUG)", message)
 
     def deregister(self) -> None:
-        """DELETE every instance this registrar created; failures are logged, never raised."""
+        """DELETE every instance this registrar created, for at most a few seconds in all; failures are logged,
+        never raised. The calls run on a daemon thread, left behind if SBA has not answered by then."""
+        if not self.registered:
+            return
+        deadline = min(self.settings.admin_timeout, _DEREGISTER_DEADLINE)
+        worker = threading.Thread(target=self._deregister_all, name="otel-actuator-deregister", daemon=True)
+        self._deregistering = worker
+        worker.start()
+        worker.join(timeout=deadline)
+        if worker.is_alive():
+            _logger.warning("Spring Boot Admin did not answer the deregistration within %gs; giving up", deadline)
+
+    def _deregister_all(self) -> None:
         for admin_url, instance_id in list(self.registered.items()):
-            target = f"{admin_url.rstrip('/')}/instances/{instance_id}"
+            base, auth = self._targets.get(admin_url) or _split_credentials(admin_url)
+            target = f"{base.rstrip('/')}/instances/{instance_id}"
             try:
-                with _untraced():
-                    response = self._client.delete(target, timeout=min(self.settings.admin_timeout, 2.0))
+                with (
+                    _untraced(),
+                    self._client.stream(
+                        "DELETE", target, auth=auth, timeout=min(self.settings.admin_timeout, 2.0)
+                    ) as response,
+                ):
+                    _read_bounded(response)
                 if response.status_code in (200, 204, 404):
-                    _logger.info("deregistered instance %s from %s", instance_id, admin_url)
+                    _logger.info("deregistered instance %s from %s", instance_id, base)
                     self.registered.pop(admin_url, None)
                 else:
                     _logger.warning("deregistration at %s answered HTTP %d", target, response.status_code)
             except Exception as exc:
                 _logger.warning("deregistration at %s failed: %s: %s", target, type(exc).__name__, exc)
+
+
+def without_credentials(url: str) -> str:
+    """``url`` without the ``user:password@`` it may carry, fit for a log line."""
+    return _split_credentials(url)[0]
+
+
+def _split_credentials(url: str) -> tuple[str, Any]:
+    """The URL without user-info, and Basic credentials for it (the client's own when it carries none)."""
+    parts = urlsplit(url)
+    if parts.username is None:
+        return url, httpx.USE_CLIENT_DEFAULT
+    host = parts.netloc.rpartition("@")[2]
+    auth = httpx.BasicAuth(unquote(parts.username), unquote(parts.password or ""))
+    return urlunsplit(parts._replace(netloc=host)), auth
+
+
+def _read_bounded(response: httpx.Response) -> bytes:
+    """The answer's body, refused past :data:`_MAX_ANSWER_BYTES` without reading the rest."""
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if size > _MAX_ANSWER_BYTES:
+            raise ValueError(f"the answer is larger than {_MAX_ANSWER_BYTES} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _disown_after_fork() -> None:

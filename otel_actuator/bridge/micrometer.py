@@ -3,7 +3,10 @@
 * The HTTP server duration histogram (``http.server.duration`` in ms under the old conventions,
   ``http.server.request.duration`` in s under the stable ones; the stable one wins under ``http/dup``)
   becomes the ``http.server.requests`` Timer with Spring's tags: method, uri (route template), status,
-  outcome, error. ``http.server.active_requests`` becomes ``http.server.requests.active``.
+  outcome, error. ``http.server.active_requests`` becomes ``http.server.requests.active``, tagged by method.
+* Every other ``http.server.*`` instrument (request and response body sizes) keeps its name and carries
+  exactly those five tags, whatever attributes the instrumentation recorded: the server name, host,
+  port and target it adds come from the client (the Host header) and would mint a series per value.
 * Any other instrument keeps its name: monotonic sums are counters (COUNT), other sums and gauges
   are gauges (VALUE), histograms are timers (time units, in seconds) or distribution summaries, with
   COUNT, TOTAL(_TIME) and MAX (the histogram's real maximum since start, never a bucket bound).
@@ -18,7 +21,7 @@ import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Optional, Union
+from typing import Any, Callable, Optional, Union
 
 from opentelemetry.sdk.metrics.export import (
     ExponentialHistogram,
@@ -47,6 +50,7 @@ HTTP_SERVER_REQUESTS_ACTIVE = "http.server.requests.active"
 _OLD_DURATION = "http.server.duration"
 _NEW_DURATION = "http.server.request.duration"
 _ACTIVE_REQUESTS = "http.server.active_requests"
+_HTTP_SERVER_PREFIX = "http.server."
 
 OVERFLOW_TAG = "otel.metric.overflow"
 
@@ -157,6 +161,8 @@ def _convert_metric(
         _add_http_requests(families, scope, metric, data, max_series)
     elif metric.name == _ACTIVE_REQUESTS and isinstance(data, Sum):
         _add_active_requests(families, data, max_series)
+    elif metric.name.startswith(_HTTP_SERVER_PREFIX):
+        _add_generic(families, metric, max_series, lambda attributes: dict(_http_tag_key(scope, attributes)))
     else:
         _add_generic(families, metric, max_series)
 
@@ -230,7 +236,16 @@ def _uri_without_route(status: Optional[int]) -> str:
     return "UNKNOWN"
 
 
-def _add_generic(families: dict[str, MeterFamily], metric: Metric, max_series: int) -> None:
+def _tags_of_attributes(attributes: Optional[Mapping[str, Any]]) -> dict[str, str]:
+    return {str(key): _tag_value(value) for key, value in (attributes or {}).items()}
+
+
+def _add_generic(
+    families: dict[str, MeterFamily],
+    metric: Metric,
+    max_series: int,
+    tags_of: Callable[[Optional[Mapping[str, Any]]], dict[str, str]] = _tags_of_attributes,
+) -> None:
     unit = base_unit(metric.unit)
     data = metric.data
     description = metric.description or None
@@ -243,7 +258,7 @@ def _add_generic(families: dict[str, MeterFamily], metric: Metric, max_series: i
         for point in data.data_points:
             value = float(point.value) * unit.factor
             if math.isfinite(value):
-                family.add(_tags(point.attributes), {statistic: value})
+                family.add(tags_of(point.attributes), {statistic: value})
     elif isinstance(data, (Histogram, ExponentialHistogram)):
         meter_type = MeterType.TIMER if unit.is_time else MeterType.DISTRIBUTION_SUMMARY
         family = _family(families, metric.name, meter_type, description, unit.name, max_series)
@@ -253,7 +268,7 @@ def _add_generic(families: dict[str, MeterFamily], metric: Metric, max_series: i
         histogram_points: Sequence[Union[HistogramDataPoint, ExponentialHistogramDataPoint]] = data.data_points
         for histogram_point in histogram_points:
             buckets = _buckets(histogram_point, unit) if isinstance(histogram_point, HistogramDataPoint) else None
-            family.add(_tags(histogram_point.attributes), _histogram_values(histogram_point, unit, total), buckets)
+            family.add(tags_of(histogram_point.attributes), _histogram_values(histogram_point, unit, total), buckets)
 
 
 def _family(
@@ -298,10 +313,6 @@ def _buckets(point: HistogramDataPoint, unit: BaseUnit) -> Optional[Buckets]:
 def _scaled(bounds: tuple[float, ...], factor: float) -> tuple[float, ...]:
     """Bucket bounds in the base unit; every point of a histogram shares them, so convert them once."""
     return tuple(float(b) * factor for b in bounds)
-
-
-def _tags(attributes: Optional[Mapping[str, Any]]) -> dict[str, str]:
-    return {str(key): _tag_value(value) for key, value in (attributes or {}).items()}
 
 
 def _tag_value(value: Any) -> str:

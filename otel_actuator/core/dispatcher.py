@@ -17,7 +17,7 @@ from urllib.parse import unquote
 
 from otel_actuator.core.endpoint import Endpoint, Operation, OperationContext, Result
 from otel_actuator.core.errors import ActuatorError
-from otel_actuator.core.http import Request, Response, reason
+from otel_actuator.core.http import Request, Response, Streamed, reason
 from otel_actuator.core.negotiation import (
     APPLICATION_JSON,
     JSON_TYPES,
@@ -31,6 +31,9 @@ _logger = logging.getLogger("otel_actuator")
 
 _WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 _CONSUMED_TYPES = (*JSON_TYPES,)
+#: Bytes of body read from a request that carries no valid credentials while auth is on: it is refused
+#: without looking at the body, so a large one is not worth reading.
+UNAUTHENTICATED_BODY_LIMIT = 1024
 
 
 @dataclass
@@ -52,8 +55,7 @@ class Dispatcher:
         self._by_id = {e.id: e for e in self.endpoints}
         self._expected_auth: Optional[str] = None
         if policy.username is not None and policy.password is not None:
-            token = base64.b64encode(f"{policy.username}:{policy.password}".encode()).decode("ascii")
-            self._expected_auth = f"Basic {token}"
+            self._expected_auth = base64.b64encode(f"{policy.username}:{policy.password}".encode()).decode("ascii")
 
     # -- exposure -------------------------------------------------------------------------------
 
@@ -69,6 +71,16 @@ class Dispatcher:
 
     def exposed_ids(self) -> list[str]:
         return [e.id for e in self.endpoints if self.is_exposed(e)]
+
+    def body_limit(self, authorization: str) -> int:
+        """How many body bytes an adapter reads for a request with this Authorization header.
+
+        One more than the largest accepted body, so that an oversized one is told apart (413); a request
+        refused for lack of credentials gets only a small read.
+        """
+        if self._expected_auth is not None and not self._credentials_match(authorization):
+            return UNAUTHENTICATED_BODY_LIMIT
+        return self.policy.max_body_bytes + 1
 
     # -- entry points ---------------------------------------------------------------------------
 
@@ -132,6 +144,9 @@ class Dispatcher:
             return self._index(request, method, extra)
         endpoint = self._by_id.get(segments[0])
         if endpoint is None or not self.is_exposed(endpoint):
+            # As Spring Security does: without credentials, an absent endpoint looks like a protected one.
+            if not self._authorized(request):
+                return self._unauthorized(request, extra)
             return self._error(request, 404, f"No endpoint '{segments[0]}' is exposed at this path", extra)
         if endpoint.sensitive and not self._authorized(request):
             return self._unauthorized(request, extra)
@@ -175,11 +190,13 @@ class Dispatcher:
         if len(request.body) > self.policy.max_body_bytes:
             return self._error(request, 413, f"Request body is larger than {self.policy.max_body_bytes} bytes", extra)
         content_type = request.header("content-type").split(";")[0].strip().lower()
-        if request.body.strip() and content_type and content_type not in _CONSUMED_TYPES:
-            return self._error(
-                request, 415, f"Content-Type {content_type} is not supported; send application/json", extra
-            )
-        return None
+        if not request.body or content_type in _CONSUMED_TYPES:
+            return None
+        if not content_type:
+            if self.policy.accept_missing_content_type:
+                return None
+            content_type = "application/octet-stream"  # what Spring takes a body without a type for
+        return self._error(request, 415, f"Content-Type {content_type} is not supported; send application/json", extra)
 
     # -- index ------------------------------------------------------------------------------------
 
@@ -214,6 +231,9 @@ class Dispatcher:
         headers = [*result.headers, *prepared.extra_headers]
         if result.body is None:
             return Response(result.status, b"", headers)
+        if isinstance(result.body, Streamed):
+            headers.insert(0, ("Content-Type", result.content_type or prepared.context.media_type))
+            return Response(result.status, b"", headers, stream=None if prepared.head else result.body)
         if isinstance(result.body, bytes):
             body = result.body
         elif isinstance(result.body, str):
@@ -241,10 +261,12 @@ class Dispatcher:
     # -- access -----------------------------------------------------------------------------------
 
     def _authorized(self, request: Request) -> bool:
-        if self._expected_auth is None:
-            return True
-        given = request.header("authorization")
-        return bool(given) and _valid_basic(given) and hmac.compare_digest(given.encode(), self._expected_auth.encode())
+        return self._expected_auth is None or self._credentials_match(request.header("authorization"))
+
+    def _credentials_match(self, given: str) -> bool:
+        token = _basic_token(given)
+        expected = self._expected_auth
+        return token is not None and expected is not None and hmac.compare_digest(token.encode(), expected.encode())
 
     def _unauthorized(self, request: Request, extra: list[tuple[str, str]]) -> Response:
         return self._error(
@@ -273,15 +295,17 @@ async def _await(awaitable: Awaitable[Result]) -> Result:
     return await awaitable
 
 
-def _valid_basic(header: str) -> bool:
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "basic":
-        return False
+def _basic_token(header: str) -> Optional[str]:
+    """The credentials of a Basic Authorization header; the scheme is case-insensitive (RFC 7617)."""
+    scheme, _, token = header.strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "basic" or not token:
+        return None
     try:
         base64.b64decode(token, validate=True)
     except (binascii.Error, ValueError):
-        return False
-    return True
+        return None
+    return token
 
 
 def _segments(path: str) -> list[str]:

@@ -16,7 +16,8 @@ from otel_actuator.core.policy import SHOW_ALWAYS, SHOW_WHEN_AUTHORIZED
 class Result:
     """What an operation returns.
 
-    ``body`` is a JSON-able payload for JSON media types, or ``str``/``bytes`` sent as they are.
+    ``body`` is a JSON-able payload for JSON media types, or ``str``/``bytes`` sent as they are, or a
+    :class:`~otel_actuator.core.http.Streamed` body read chunk by chunk as it is sent.
     ``content_type`` overrides the negotiated type (e.g. ``text/plain;charset=UTF-8``).
     """
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Optional
 from urllib.parse import quote
@@ -38,11 +38,25 @@ class Request:
         return [v for k, v in self.query if k == name]
 
 
+@dataclass(frozen=True)
+class Streamed:
+    """A body too large to hold in memory (a log file): its exact length up front, its chunks read as sent."""
+
+    length: int
+    chunks: Iterable[bytes]
+
+
 @dataclass
 class Response:
     status: int
     body: bytes = b""
     headers: list[tuple[str, str]] = field(default_factory=list)
+    #: Sent instead of ``body`` when set.
+    stream: Optional[Streamed] = None
+
+    @property
+    def content_length(self) -> int:
+        return self.stream.length if self.stream is not None else len(self.body)
 
     def header(self, name: str) -> Optional[str]:
         lowered = name.lower()
@@ -67,6 +81,7 @@ REASONS = {
     404: "Not Found",
     405: "Method Not Allowed",
     406: "Not Acceptable",
+    411: "Length Required",
     413: "Payload Too Large",
     415: "Unsupported Media Type",
     416: "Range Not Satisfiable",

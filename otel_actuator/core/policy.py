@@ -28,6 +28,10 @@ class HttpPolicy:
     max_body_bytes: int = 65536
     cors_allowed_origins: tuple[str, ...] = ()
     forwarded_headers: bool = False
+    #: Spring counts a write without Content-Type as application/octet-stream and refuses it (415): a
+    #: cross-site ``sendBeacon`` or no-cors ``fetch`` sends none and needs no preflight. A lenient facade
+    #: (Pyctuator's clients) may accept a missing type; a present, wrong one is refused either way.
+    accept_missing_content_type: bool = False
 
     @property
     def auth_enabled(self) -> bool:

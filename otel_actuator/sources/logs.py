@@ -10,9 +10,13 @@ import logging
 import os
 import threading
 from collections import deque
+from collections.abc import Iterator
 from typing import Optional
 
 from otel_actuator.sanitize import Sanitizer
+
+#: Characters kept before the part of an oversized record that fits, so that a secret's name is seen.
+_SANITIZE_MARGIN = 4096
 
 
 class LogTail:
@@ -24,7 +28,8 @@ class LogTail:
     buffer keeps only its last ``max_bytes`` bytes.
 
     Text is sanitized on the way in, as exchanges are: credentials and secret parameters of the URLs it
-    holds (an access log line with ``?token=...``) never reach a reader of the logfile endpoint.
+    holds (an access log line with ``?token=...``), ``Authorization: Bearer ...`` and ``api_key=...``
+    never reach a reader of the logfile endpoint.
     """
 
     def __init__(self, max_bytes: int, sanitizer: Optional[Sanitizer] = None) -> None:
@@ -40,7 +45,11 @@ class LogTail:
     def append(self, text: str) -> None:
         if not text:
             return
-        data = self._sanitizer.sanitize_url(text).encode("utf-8", "replace")
+        if len(text) > self._max_bytes + _SANITIZE_MARGIN:
+            # Only the end is kept: sanitize just that (a 48 MB line would hold the logging thread for
+            # seconds). The margin lets a secret cut by the boundary still be recognized by its name.
+            text = text[-(self._max_bytes + _SANITIZE_MARGIN) :]
+        data = self._sanitizer.sanitize_text(text).encode("utf-8", "replace")
         if not data.endswith(b"\n"):
             data += b"\n"
         if len(data) > self._max_bytes:
@@ -99,15 +108,23 @@ class FileLogSource:
         return 0
 
     def read(self, start: int, end: int) -> bytes:
+        return b"".join(self.chunks(start, end, max(end - start + 1, 1)))
+
+    def chunks(self, start: int, end: int, size: int) -> Iterator[bytes]:
+        """Bytes ``start`` to ``end`` inclusive, ``size`` bytes at a time, from one open file; ends early at EOF."""
         start = max(start, 0)
-        if end < start:
-            return b""
         try:
             with open(self.path, "rb") as log:
                 log.seek(start)
-                return log.read(end - start + 1)
+                left = end - start + 1
+                while left > 0:
+                    chunk = log.read(min(size, left))
+                    if not chunk:
+                        return
+                    left -= len(chunk)
+                    yield chunk
         except OSError:
-            return b""
+            return
 
 
 class LogTailHandler(logging.Handler):

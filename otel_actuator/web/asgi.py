@@ -54,7 +54,7 @@ class ActuatorASGI:
             value = raw_value.decode("latin-1")
             headers[name] = f"{headers[name]}, {value}" if name in headers else value
         host = headers.get("host") or _server_host(scope)
-        body = await _read_body(receive, policy.max_body_bytes + 1)
+        body = await _read_body(receive, self.dispatcher.body_limit(headers.get("authorization", "")))
         client = scope.get("client")
         return Request(
             method=scope["method"],
@@ -98,17 +98,17 @@ def _parse_query(raw: bytes) -> tuple[tuple[str, str], ...]:
 
 
 async def _read_body(receive: Receive, limit: int) -> bytes:
-    """Read at most ``limit`` bytes, draining the rest so the connection stays usable."""
+    """Read at most ``limit`` bytes. The rest stays unread: the server closes a connection whose request
+    body was not consumed, which is cheaper than receiving a body nobody looks at."""
     chunks: list[bytes] = []
     size = 0
-    while True:
+    while size < limit:
         message = await receive()
         if message["type"] != "http.request":
             break
         chunk: bytes = message.get("body", b"")
-        if size < limit:
-            chunks.append(chunk[: limit - size])
-            size += len(chunks[-1])
+        chunks.append(chunk[: limit - size])
+        size += len(chunks[-1])
         if not message.get("more_body", False):
             break
     return b"".join(chunks)
@@ -116,9 +116,19 @@ async def _read_body(receive: Receive, limit: int) -> bytes:
 
 async def _send(send: Send, response: Response) -> None:
     headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
-    headers.append((b"content-length", str(len(response.body)).encode()))
+    headers.append((b"content-length", str(response.content_length).encode()))
     await send({"type": "http.response.start", "status": response.status, "headers": headers})
-    await send({"type": "http.response.body", "body": response.body})
+    if response.stream is None:
+        await send({"type": "http.response.body", "body": response.body})
+        return
+    chunks = iter(response.stream.chunks)
+    while True:
+        # Chunks come from disk: read them off the event loop.
+        chunk = await asyncio.to_thread(next, chunks, b"")
+        if not chunk:
+            break
+        await send({"type": "http.response.body", "body": chunk, "more_body": True})
+    await send({"type": "http.response.body", "body": b""})
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Optional
 
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Match
 from starlette.types import Receive, Scope, Send
 
@@ -13,19 +14,30 @@ from otel_actuator.settings import Settings
 from otel_actuator.sources import RouteMapping
 from otel_actuator.web.asgi import ActuatorASGI, _route_path
 
+#: Every method the endpoints answer.
+_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
 
 class ActuatorRoute(BaseRoute):
-    """One route matching the base path and everything below it, placed first in the app's routes."""
+    """One route matching the base path and everything below it, placed first in the app's routes.
 
-    def __init__(self, actuator: Actuator) -> None:
+    It matches nothing when the actuator has a management port of its own (it then only marks the app
+    as mounted). The app router's dependencies (``FastAPI(dependencies=[Depends(auth)])``) guard it as
+    they guard every route of the app.
+    """
+
+    def __init__(self, actuator: Actuator, router: Any = None, *, on_app_port: bool = True) -> None:
         self.actuator = actuator
         self.asgi = ActuatorASGI(actuator.dispatcher)
         self.path = actuator.settings.base_path.rstrip("/") + "/{*path}"
         self.name = "otel_actuator"
         self.automatic = False
+        self.on_app_port = on_app_port
+        self._router = router
+        self._guard: Optional[tuple[list[Any], Any]] = None
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        if scope["type"] == "http" and self.asgi.owns(_route_path(scope)):
+        if self.on_app_port and scope["type"] == "http" and self.asgi.owns(_route_path(scope)):
             return Match.FULL, {}
         return Match.NONE, {}
 
@@ -42,6 +54,42 @@ class ActuatorRoute(BaseRoute):
         template = dispatcher.route_template(_route_path(scope)[len(base) :])
         if template is not None:
             scope["route"] = _RouteTemplate(template)
+        guard = self._guarded()
+        if guard is None:
+            await self.asgi(scope, receive, send)
+        else:
+            await guard.handle(scope, receive, send)
+
+    def _guarded(self) -> Any:
+        """An APIRoute running the router's dependencies before the actuator; None without dependencies.
+
+        Read per request, so dependencies added after mounting count as well.
+        """
+        dependencies = list(getattr(self._router, "dependencies", None) or ())
+        if not dependencies:
+            return None
+        if self._guard is None or self._guard[0] != dependencies:
+            from fastapi.routing import APIRoute
+
+            asgi = self.asgi
+
+            async def actuator_endpoint() -> Response:
+                return _Delegated(asgi)
+
+            path = self.actuator.settings.base_path.rstrip("/") + "/{path:path}"
+            route = APIRoute(path, actuator_endpoint, methods=_METHODS, dependencies=dependencies)
+            self._guard = (dependencies, route)
+        return self._guard[1]
+
+
+class _Delegated(Response):
+    """Hands the request, its body unread, to the actuator once the dependencies passed."""
+
+    def __init__(self, asgi: ActuatorASGI) -> None:
+        super().__init__()
+        self.asgi = asgi
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.asgi(scope, receive, send)
 
 
@@ -75,7 +123,7 @@ def install(
         boot.retire(route.actuator)
     actuator = boot.prepare(actuator, settings, instrument_app=lambda: instrument_fastapi(app))
     actuator.sources.mappings = lambda: fastapi_mappings(app.routes)
-    route = ActuatorRoute(actuator)
+    route = ActuatorRoute(actuator, app.router, on_app_port=boot.serves_on_app_port(actuator.settings))
     route.automatic = automatic
     app.router.routes.insert(0, route)
     boot.start(actuator)

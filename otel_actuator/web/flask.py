@@ -40,7 +40,8 @@ def install(
         mounted = _Mounted(boot.prepare(actuator, settings, instrument_app=lambda: instrument_flask(app)), automatic)
         app.extensions[_EXTENSION] = mounted
     actuator = mounted.actuator
-    _add_rules(app, mounted, actuator.settings.base_path)
+    if boot.serves_on_app_port(actuator.settings):
+        _add_rules(app, mounted, actuator.settings.base_path)
     actuator.sources.mappings = lambda: flask_mappings(app)
     boot.start(actuator)
     return actuator
@@ -68,7 +69,10 @@ class _Mounted:
             # for a path no endpoint answers (tagged NOT_FOUND then, like any unmatched path).
             flask.request.url_rule = Rule(template, endpoint=rule.endpoint, methods=rule.methods) if template else None
         response = self.wsgi.respond(flask.request.environ)
-        return flask.Response(response.body, status=response.status, headers=response.headers)
+        if response.stream is None:
+            return flask.Response(response.body, status=response.status, headers=response.headers)
+        headers = [*response.headers, ("Content-Length", str(response.content_length))]
+        return flask.Response(response.stream.chunks, status=response.status, headers=headers, direct_passthrough=True)
 
 
 def _add_rules(app: Any, mounted: _Mounted, base_path: str) -> None:

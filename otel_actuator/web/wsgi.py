@@ -24,20 +24,35 @@ class ActuatorWSGI:
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         response = self.respond(environ)
         start_response(f"{response.status} {reason(response.status)}", response_headers(response))
-        return [response.body]
+        return response.stream.chunks if response.stream is not None else [response.body]
 
     def respond(self, environ: Environ) -> Response:
         path = environ.get("PATH_INFO", "") or "/"
         if not self.dispatcher.policy.owns(path):
-            return Response(404, b'{"status":404,"error":"Not Found"}', [("Content-Type", "application/json")])
-        return self.dispatcher.handle(request_from_environ(environ, self.dispatcher.policy))
+            return _plain_error(404)
+        if _unframed_chunked(environ):
+            # The server hands the chunked body over undecoded and without an end: it cannot be read, and
+            # taking it for an empty one would turn "set this level" into "reset it".
+            return _plain_error(411)
+        limit = self.dispatcher.body_limit(str(environ.get("HTTP_AUTHORIZATION", "")))
+        return self.dispatcher.handle(request_from_environ(environ, self.dispatcher.policy, limit))
 
 
 def response_headers(response: Response) -> list[tuple[str, str]]:
-    return [*response.headers, ("Content-Length", str(len(response.body)))]
+    return [*response.headers, ("Content-Length", str(response.content_length))]
 
 
-def request_from_environ(environ: Environ, policy: HttpPolicy) -> Request:
+def _plain_error(status: int) -> Response:
+    body = f'{{"status":{status},"error":"{reason(status)}"}}'.encode()
+    return Response(status, body, [("Content-Type", "application/json")])
+
+
+def _unframed_chunked(environ: Environ) -> bool:
+    chunked = "chunked" in str(environ.get("HTTP_TRANSFER_ENCODING", "")).lower()
+    return chunked and not environ.get("CONTENT_LENGTH") and not environ.get("wsgi.input_terminated")
+
+
+def request_from_environ(environ: Environ, policy: HttpPolicy, body_limit: int) -> Request:
     headers: dict[str, str] = {}
     for key, value in environ.items():
         if key.startswith("HTTP_"):
@@ -59,7 +74,7 @@ def request_from_environ(environ: Environ, policy: HttpPolicy) -> Request:
         ),
         query=tuple(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)),
         headers=headers,
-        body=_read_body(environ, policy.max_body_bytes + 1),
+        body=_read_body(environ, body_limit),
         remote_addr=environ.get("REMOTE_ADDR"),
     )
 

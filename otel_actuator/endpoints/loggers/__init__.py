@@ -3,7 +3,12 @@
 Listed loggers are ROOT and every name in the logging manager, including the placeholder parents
 Python creates for dotted names (as Logback lists intermediate loggers): a placeholder has no
 configured level and the effective level of its nearest real ancestor. A POST to an unknown, well
-formed name creates that logger, as Spring does.
+formed name creates that logger, as Spring does, up to :data:`MAX_CREATED_LOGGERS` registry entries
+(the logger and the placeholders of its dotted parents) per actuator: Python never forgets a logger, so
+without a cap every POST of a new long dotted name would grow the process for good.
+
+Listing every logger is as large as the registry; it runs off the event loop, and the sorted names are
+kept until the registry grows (entries are never removed) instead of being copied on each request.
 
 Resetting (``{}`` or ``{"configuredLevel": null}``) sets NOTSET, so the logger inherits again. ROOT
 cannot inherit: its reset restores the level it had before its first change through this endpoint.
@@ -22,6 +27,7 @@ from otel_actuator.endpoints.loggers import levels as logging_levels
 
 ROOT = "ROOT"
 MAX_NAME_LENGTH = 255
+MAX_CREATED_LOGGERS = 1000
 
 
 #: Groups every actuator has, as Spring Boot predefines ``web`` and ``sql``; a user group of the same name wins.
@@ -55,9 +61,10 @@ def create(groups: Mapping[str, tuple[str, ...]]) -> list[Endpoint]:
         Endpoint(
             "loggers",
             (
-                Operation("GET", loggers.read_all),
+                Operation("GET", loggers.read_all, blocking=True),
                 Operation("GET", loggers.read_one, selector="name"),
-                Operation("POST", loggers.configure, selector="name"),
+                # Setting a level clears the level cache of every logger: as large as the registry.
+                Operation("POST", loggers.configure, selector="name", blocking=True),
             ),
         )
     ]
@@ -72,10 +79,12 @@ class LoggersEndpoint:
         self._group_levels: dict[str, Optional[str]] = {}
         self._root_baseline: Optional[int] = None
         self._lock = threading.Lock()
+        self._created = 0
+        self._sorted_names: tuple[int, list[str]] = (-1, [])
 
     def read_all(self, ctx: OperationContext) -> Result:
         loggers: dict[str, Any] = {ROOT: _describe(logging.getLogger())}
-        for name in sorted(_known_names()):
+        for name in self._names():
             loggers[name] = _describe_name(name)
         groups = {name: self._describe_group(name) for name in self._groups}
         return Result({"levels": list(logging_levels.SPRING_LEVELS), "loggers": loggers, "groups": groups})
@@ -86,7 +95,7 @@ class LoggersEndpoint:
             return Result(self._describe_group(name))
         if _is_root(name):
             return Result(_describe(logging.getLogger()))
-        if name not in _known_names():
+        if not _is_known(name):
             raise not_found(f"No logger named {name!r}")
         return Result(_describe_name(name))
 
@@ -103,11 +112,32 @@ class LoggersEndpoint:
                 for member in self._groups[name]:
                     self._set_level(member, level)
             return Result(status=204)
-        if not _is_root(name) and name not in _known_names():
-            _check_new_name(name)
+        if _is_root(name) or _is_known(name):
+            with self._lock:
+                self._set_level(name, level)
+            return Result(status=204)
+        _check_new_name(name)
         with self._lock:
+            created = _new_entries(name)
+            if self._created + created > MAX_CREATED_LOGGERS:
+                raise bad_request(
+                    f"Logger {name!r} would add {created} logger(s) to the {self._created} already created "
+                    f"through this endpoint; at most {MAX_CREATED_LOGGERS} may be"
+                )
             self._set_level(name, level)
+            self._created += created
         return Result(status=204)
+
+    def _names(self) -> list[str]:
+        """Every logger and placeholder name, sorted; a logger literally named "ROOT" would shadow the root one."""
+        registry = logging.Logger.manager.loggerDict
+        size, names = self._sorted_names
+        if size != len(registry):
+            size = len(registry)
+            # list() of a dict is one step under the GIL: other threads may create loggers meanwhile.
+            names = sorted(name for name in list(registry) if not _is_root(name))
+            self._sorted_names = (size, names)
+        return names
 
     def _set_level(self, name: str, level: Optional[int]) -> None:
         """Called with the lock held. ``None`` resets."""
@@ -127,10 +157,18 @@ def _is_root(name: str) -> bool:
     return name.upper() == ROOT
 
 
-def _known_names() -> set[str]:
-    """Every logger and placeholder name; a logger literally named "ROOT" would shadow the root one."""
-    # A copy: other threads may create loggers while we read.
-    return {name for name in logging.Logger.manager.loggerDict.copy() if not _is_root(name)}
+def _is_known(name: str) -> bool:
+    return not _is_root(name) and name in logging.Logger.manager.loggerDict
+
+
+def _new_entries(name: str) -> int:
+    """How many registry entries creating ``name`` adds: itself and each missing dotted parent."""
+    registry = logging.Logger.manager.loggerDict
+    count = 0
+    while name and name not in registry:
+        count += 1
+        name = name.rpartition(".")[0]
+    return count
 
 
 def _describe(logger: logging.Logger) -> dict[str, Any]:
