@@ -141,6 +141,8 @@ def test_details_page_shows_the_jvm_style_panels_and_redis_health(
 ) -> None:
     ui.open(f"{sba.url}/instances/{instance_id}/details")
     ui.shows("Info", "Metadata", "Health", "Process", "Threads", "Garbage Collection Pauses", "Uptime", "Peak Live")
+    # The memory panels render once their metrics arrive, after the others.
+    ui.page.locator("h3", has_text=re.compile(r"^Memory")).nth(1).wait_for(timeout=RENDER_TIMEOUT_MS)
     headings = ui.page.locator("h3")
     titles = [headings.nth(i).inner_text() for i in range(headings.count())]
     assert sum(title.startswith("Memory") for title in titles) == 2, titles  # heap and non heap
