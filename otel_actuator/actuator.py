@@ -13,6 +13,7 @@ from contextlib import AbstractContextManager, nullcontext
 from typing import Any, Callable, Optional
 
 from otel_actuator.core.dispatcher import Dispatcher
+from otel_actuator.core.endpoint import Endpoint
 from otel_actuator.endpoints.registry import create_endpoints
 from otel_actuator.health.registry import HealthRegistry
 from otel_actuator.sanitize import Sanitizer
@@ -164,14 +165,68 @@ class Actuator:
             with self.startup_step("otel_actuator.endpoints.create"):
                 endpoints = create_endpoints(self.settings, self.sources, self.health, self.sanitizer)
             self._dispatcher = Dispatcher(self.settings.http_policy(), endpoints)
-            self._log_exposure(self._dispatcher.exposed_ids())
+            self._log_exposure(self._dispatcher)
         return self._dispatcher
 
-    def _log_exposure(self, exposed: list[str]) -> None:
+    def _log_exposure(self, dispatcher: Dispatcher) -> None:
+        """Say at INFO what is exposed, and at WARNING what the user asked for that cannot be served."""
+        exposed = dispatcher.exposed_ids()
+        more = ""
+        if "*" not in self.settings.exposure_include:
+            more = " Set OTEL_ACTUATOR_EXPOSURE_INCLUDE (e.g. '*' or 'health,info,metrics') to expose more."
         _logger.info(
-            "Exposing %d endpoint(s) beneath base path '%s': %s. Set OTEL_ACTUATOR_EXPOSURE_INCLUDE "
-            "(e.g. '*' or 'health,info,metrics') to expose more.",
+            "Exposing %d endpoint(s) beneath base path '%s': %s.%s",
             len(exposed),
             self.settings.base_path,
             ", ".join(exposed) or "none",
+            more,
         )
+        for hint in self._unserved_hints(dispatcher.endpoints, exposed):
+            _logger.warning("%s", hint)
+
+    def _unserved_hints(self, endpoints: list[Endpoint], exposed: list[str]) -> list[str]:
+        """What keeps the endpoints the user asked for from answering: one line per missing thing.
+
+        Naming an endpoint asks for it; ``*`` asks for those OpenTelemetry feeds (an app without caches or a
+        shutdown switch did not ask for those by exposing everything).
+        """
+        include, exclude = self.settings.exposure_include, self.settings.exposure_exclude
+        lacking: dict[str, list[str]] = {}
+        for endpoint in endpoints:
+            name = endpoint.id
+            if name in exposed or name in exclude or "*" in exclude:
+                continue
+            if name in include or ("*" in include and name in _FED_BY):
+                need = _FED_BY.get(name, "its data source") if endpoint.enabled else "enabling"
+                lacking.setdefault(need, []).append(name)
+        setup_off = "" if self.settings.telemetry_setup else "OTEL_ACTUATOR_TELEMETRY_SETUP is off, so "
+        return [_hint(names, need, setup_off if need in _TELEMETRY else "") for need, names in lacking.items()]
+
+
+#: What each OpenTelemetry-fed endpoint reads, as the start-up hint names it.
+_FED_BY = {
+    "metrics": "a meter provider",
+    "prometheus": "a meter provider",
+    "httpexchanges": "a tracer provider",
+    "httptrace": "a tracer provider",
+    "logfile": "a log source",
+}
+
+_REMEDIES = {
+    "a meter provider": "pass your MeterProvider to otel_actuator.connect(meter_provider=...) before mounting, "
+    "or run under opentelemetry-instrument with OTEL_METRICS_EXPORTER=actuator",
+    "a tracer provider": "pass your TracerProvider to otel_actuator.connect(tracer_provider=...) before mounting, "
+    "or run under opentelemetry-instrument with OTEL_TRACES_EXPORTER=actuator",
+    "a log source": "set OTEL_ACTUATOR_LOGFILE_PATH, or mount the actuator (which adds the in-memory log tail)",
+    "enabling": "set OTEL_ACTUATOR_{NAME}_ENABLED=true",
+    "its data source": "set actuator.sources.{name} (or the helper that registers it) before mounting",
+}
+_TELEMETRY = ("a meter provider", "a tracer provider")
+
+
+def _hint(names: list[str], need: str, reason: str) -> str:
+    """``metrics and prometheus need a meter provider: pass your MeterProvider ...``."""
+    subject = " and ".join(names) if len(names) < 3 else ", ".join(names[:-1]) + " and " + names[-1]
+    verb = "needs" if len(names) == 1 else "need"
+    remedy = _REMEDIES[need].replace("{NAME}", names[0].upper()).replace("{name}", names[0])
+    return f"{reason}{subject} {verb} {need}: {remedy}"

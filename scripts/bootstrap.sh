@@ -12,7 +12,10 @@ fi
 digest=$(sha1sum "$root/pyproject.toml" | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$digest" ]; then
   echo "installing otel-actuator and its dependencies into .venv ..." >&2
-  "$venv/bin/python" -m pip install -q -e "$root[dev]" >&2
+  # setuptools warns in a box on every editable install (in every editable mode) that folders named
+  # like the package may shadow it; nothing here does, so that one warning is ignored.
+  PYTHONWARNINGS="ignore:Editable installation${PYTHONWARNINGS:+,$PYTHONWARNINGS}" \
+    "$venv/bin/python" -m pip install -q -e "$root[dev]" >&2
   echo "$digest" > "$stamp"
 fi
 echo "$venv/bin/python"

@@ -22,12 +22,25 @@ logger = logging.getLogger("user_service")
 # INFO for the whole app, as Spring Boot's default: the log file and SBA's Loggers view show it.
 logging.getLogger().setLevel(logging.INFO)
 
+
+class QuietActuatorRequests(logging.Filter):
+    """Drops werkzeug's access-log lines for the actuator: Spring Boot Admin polls it several times a second."""
+
+    def __init__(self, base_path: str) -> None:
+        super().__init__()
+        self._request = re.compile(r'"[A-Z]+ ' + re.escape(base_path.rstrip("/")) + r"[/? ]")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not self._request.search(record.getMessage())
+
+
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def create_app() -> Flask:
     app = Flask("user_service")
     actuator = mount_flask(app)
+    logging.getLogger("werkzeug").addFilter(QuietActuatorRequests(actuator.settings.base_path))
     users: dict[int, dict[str, Any]] = {}
     ids = itertools.count(1)
     lock = threading.Lock()

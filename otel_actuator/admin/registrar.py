@@ -1,8 +1,10 @@
 """Registers this process with Spring Boot Admin, again every interval, and deregisters on the way out.
 
 Everything runs on one daemon thread with one reused httpx client: the application never waits for SBA,
-and nothing here raises into it. Failures back off exponentially with jitter; the first failure of a
-streak is logged at WARN, the rest at DEBUG.
+and nothing here raises into it. Failures back off exponentially with jitter. The log shows changes only:
+the first registration (or a new instance id), the first failure of a streak at WARN (the rest at DEBUG)
+and the recovery; re-registrations log nothing, and httpx's own ``HTTP Request`` lines for these calls are
+dropped (see ``_untraced``), so a log file served to SBA is not filled with its own polling.
 
 A registration belongs to the process that made it. A child forked from it (``gunicorn --preload``,
 ``os.fork``) inherits the registrar without its thread; there it stays stopped and forgets the instances,
@@ -19,8 +21,8 @@ import random
 import ssl
 import threading
 import weakref
-from collections.abc import Mapping
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, Optional, Union
 from urllib.parse import unquote, urlsplit, urlunsplit
 
@@ -271,15 +273,35 @@ if hasattr(os, "register_at_fork"):  # not on Windows, which cannot fork
     os.register_at_fork(after_in_child=_disown_after_fork)
 
 
-def _untraced() -> AbstractContextManager[None]:
-    """Keep our calls to SBA out of the application's traces when httpx is instrumented.
+@contextmanager
+def _untraced() -> Iterator[None]:
+    """Keep our calls to SBA out of the application's traces and log.
 
     Instrumentations skip their work under ``suppress_instrumentation()``; it ships with
     ``opentelemetry-instrumentation``, which every instrumentation depends on, so without that package
-    there is nothing to suppress.
+    there is nothing to suppress. httpx logs every request at INFO on the ``httpx`` logger; a filter
+    there drops the records made on this thread meanwhile, and no one else's.
     """
+    _quiet.depth = getattr(_quiet, "depth", 0) + 1
     try:
-        from opentelemetry.instrumentation.utils import suppress_instrumentation
-    except ImportError:
-        return nullcontext()
-    return suppress_instrumentation()
+        try:
+            from opentelemetry.instrumentation.utils import suppress_instrumentation
+        except ImportError:
+            yield
+        else:
+            with suppress_instrumentation():
+                yield
+    finally:
+        _quiet.depth -= 1
+
+
+#: Per thread: how many ``_untraced`` blocks are open (the filter below drops httpx records while any is).
+_quiet = threading.local()
+
+
+class _DropOwnRequestLines(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not getattr(_quiet, "depth", 0)
+
+
+logging.getLogger("httpx").addFilter(_DropOwnRequestLines())

@@ -78,6 +78,7 @@ def post_instrument() -> None:
         from opentelemetry import metrics
 
         wire_global_providers()
+        name_log_threads()
         skip_asgi_internal_spans()
         skip_unread_exemplars(metrics.get_meter_provider())
     except Exception:
@@ -111,6 +112,17 @@ def wire_global_providers() -> None:
     logger_provider = _logs.get_logger_provider()
     if isinstance(logger_provider, LoggerProvider) and not bridge.log_tail_fed and _otel_logging_handler_installed():
         bridge.add_to_logger_provider(logger_provider)
+
+
+def name_log_threads() -> None:
+    """Log lines exported from the SDK's batch thread name the thread that logged (see ``bridge.logs``).
+
+    The logging instrumentation has put its handler on the root logger by now; the filter added to it
+    copies each record's thread name into the ``thread.name`` attribute.
+    """
+    from otel_actuator.bridge.logs import name_threads
+
+    name_threads()
 
 
 def record_spans_synchronously(tracer_provider: TracerProvider, bridge: Bridge) -> None:

@@ -55,7 +55,8 @@ class ActuatorLogExporter(LogRecordExporter):
     """The ``OTEL_LOGS_EXPORTER=actuator`` entry point: writes into the default bridge's log tail.
 
     The SDK wraps it in a ``BatchLogRecordProcessor``, which exports from its own thread: the thread
-    that logged is unknown there, so lines show ``[-]`` unless the record has a ``thread.name``.
+    that logged is known there from the record's ``thread.name`` attribute, which the zero-code hook has
+    OpenTelemetry's logging handler add (``bridge.logs.ThreadNameFilter``); lines without it show ``[-]``.
     """
 
     def __init__(self, tail: Optional[LogTail] = None, settings: Optional[Settings] = None) -> None:

@@ -1,8 +1,13 @@
 """OpenTelemetry log records -> lines of the in-memory log the logfile endpoint serves.
 
 Lines use ``logfile_pattern`` (a Python logging format, Spring Boot's layout by default) with the
-record's own time, level and logger (its instrumentation scope), then ``[trace_id,span_id]`` when the
-record belongs to a span, then the exception's stack trace on the following lines.
+record's own time, level in Spring's names (``WARN``, ``FATAL``), thread and logger (its instrumentation
+scope), then ``[trace_id,span_id]`` when the record belongs to a span, then the exception's stack trace on
+the following lines: the same line as ``LogTailHandler`` writes, whichever path a record took.
+
+A record exported from the SDK's batch thread no longer knows the thread that logged it; the
+``thread.name`` attribute (a semantic convention) carries it there, added by :class:`ThreadNameFilter`
+on OpenTelemetry's logging handler, since neither the SDK's handler nor the contrib one records it.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ _LEVELS = (
 )
 _LEVEL_NUMBERS = {name: number for _, name, number in _LEVELS}
 _LEVEL_NUMBERS.update({"WARNING": logging.WARNING, "CRITICAL": logging.CRITICAL})
+THREAD_NAME = "thread.name"
 
 AnyRecord = Union[ReadableLogRecord, ReadWriteLogRecord]
 
@@ -98,15 +104,37 @@ class ActuatorLogProcessor(LogRecordProcessor):
         return True
 
 
+class ThreadNameFilter(logging.Filter):
+    """Adds the logging thread's name as the ``thread.name`` attribute of records on their way to OpenTelemetry.
+
+    Both OpenTelemetry logging handlers turn a record's extra fields into attributes; put on such a handler
+    (see :func:`name_threads`), this makes the name survive the batch processor's hand-over.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.__dict__.setdefault(THREAD_NAME, record.threadName)
+        return True
+
+
+def name_threads(logger: Optional[logging.Logger] = None) -> None:
+    """Put a :class:`ThreadNameFilter` on every OpenTelemetry ``LoggingHandler`` of ``logger`` (the root)."""
+    for handler in (logger or logging.getLogger()).handlers:
+        is_otel = type(handler).__name__ == "LoggingHandler"
+        if is_otel and not any(isinstance(f, ThreadNameFilter) for f in handler.filters):
+            handler.addFilter(ThreadNameFilter())
+
+
 def _level(severity_text: Optional[str], severity_number: Any) -> tuple[str, int]:
+    """Spring's level name and the Python level: by severity number, else by the text (``WARNING`` is WARN)."""
     number = getattr(severity_number, "value", severity_number)
-    if severity_text:
-        name = severity_text.upper()
-        return name, _LEVEL_NUMBERS.get(name, logging.INFO)
-    if isinstance(number, int):
+    if isinstance(number, int) and number > 0:
         for floor, name, level in _LEVELS:
             if number >= floor:
                 return name, level
+    if severity_text:
+        name = severity_text.upper()
+        level = _LEVEL_NUMBERS.get(name, logging.INFO)
+        return next(spring for _, spring, python in _LEVELS if python == level), level
     return "INFO", logging.INFO
 
 

@@ -268,8 +268,8 @@ class _RuntimeMeters:
             "jvm.memory.max",
             [self._memory_max],
             "By",
-            "Python: for heap the memory limit (cgroup limit, RLIMIT_AS or physical memory, the lowest); "
-            "-1 (none) for nonheap",
+            "Python: the memory limit (cgroup limit, RLIMIT_AS or physical memory, the lowest), which bounds "
+            "both areas; no series when no limit is known",
         )
         pauses = meter.create_histogram(
             "jvm.gc.pause",
@@ -291,11 +291,15 @@ class _RuntimeMeters:
         return _safely(observe)
 
     def _memory_max(self, options: CallbackOptions) -> Iterable[Observation]:
+        # Shared pages count against the same limit as private ones, so it is nonheap's real bound too
+        # (Java's -1 "undefined" shows in SBA as a negative size).
         if self._memory_limit is None:
             self._memory_limit = _memory_limit()
+        if self._memory_limit < 0:
+            return []
         return [
             Observation(self._memory_limit, {"area": "heap", "id": _HEAP_ID}),
-            Observation(-1, {"area": "nonheap", "id": _NONHEAP_ID}),
+            Observation(self._memory_limit, {"area": "nonheap", "id": _NONHEAP_ID}),
         ]
 
 

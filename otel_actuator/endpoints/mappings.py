@@ -2,7 +2,9 @@
 
 Routes come from ``actuator.mappings_provider`` (set by the FastAPI/Flask mount helpers). Patterns keep
 the framework's own syntax (``/users/{id}``, ``/users/<int:id>``). Python has no servlets or servlet
-filters, so those lists are empty; SBA only needs them present.
+filters, so those lists are empty; SBA only needs them present. SBA titles each group of
+``dispatcherServlets`` with its key (Spring's ``dispatcherServlet``): here the framework that serves the
+routes (``FastAPI``, ``Flask``), or ``routes`` for a provider that does not say.
 """
 
 from __future__ import annotations
@@ -19,12 +21,14 @@ if TYPE_CHECKING:
 
 _logger = logging.getLogger("otel_actuator")
 
+DEFAULT_GROUP = "routes"
+
 
 def create(sources: Sources, context_name: str) -> list[Endpoint]:
     def read(ctx: OperationContext) -> Result:
         context = {
             "mappings": {
-                "dispatcherServlets": {"dispatcherServlet": _entries(sources)},
+                "dispatcherServlets": _groups(sources),
                 "servletFilters": [],
                 "servlets": [],
             },
@@ -35,15 +39,17 @@ def create(sources: Sources, context_name: str) -> list[Endpoint]:
     return [Endpoint(id="mappings", operations=(Operation("GET", read),))]
 
 
-def _entries(sources: Sources) -> list[dict[str, Any]]:
+def _groups(sources: Sources) -> dict[str, list[dict[str, Any]]]:
+    """The routes by the framework serving them; one empty group when there are none."""
+    groups: dict[str, list[dict[str, Any]]] = {}
     provider = sources.mappings
-    if provider is None:
-        return []
     try:
-        return [mapping_entry(route) for route in provider()]
+        for route in provider() if provider is not None else ():
+            groups.setdefault(route.framework or DEFAULT_GROUP, []).append(mapping_entry(route))
     except Exception:
         _logger.warning("the route mappings provider failed; mappings is empty", exc_info=True)
-        return []
+        groups = {}
+    return groups or {DEFAULT_GROUP: []}
 
 
 def mapping_entry(route: RouteMapping) -> dict[str, Any]:

@@ -3,6 +3,8 @@
 ``?tag=key:value`` (repeatable; Spring Boot Admin sends its first tag twice) keeps the series having
 every given tag. Their measurements are summed per statistic, except MAX, which is the largest;
 the drilled-down keys leave ``availableTags``. An unknown name, or tags no series has, is a 404.
+Values are rounded to 12 significant digits: sums of float seconds carry noise (``1.3729999999999996``)
+that SBA prints in full, and no meter is that precise.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ if TYPE_CHECKING:
     from otel_actuator.sources import Sources
 
 TAG_FORMAT_ERROR = "Each tag parameter must be in the form 'key:value'"
+SIGNIFICANT_DIGITS = 12
 
 
 def create(sources: Sources) -> list[Endpoint]:
@@ -84,6 +87,13 @@ def describe(name: str, meters: Sequence[Meter], tags: Sequence[tuple[str, str]]
         "name": name,
         "description": first.description,
         "baseUnit": first.base_unit,
-        "measurements": [{"statistic": s, "value": v} for s, v in measurements.items()],
+        "measurements": [{"statistic": s, "value": rounded(v)} for s, v in measurements.items()],
         "availableTags": [{"tag": key, "values": sorted(values)} for key, values in sorted(available.items())],
     }
+
+
+def rounded(value: float) -> float:
+    """``value`` to :data:`SIGNIFICANT_DIGITS` significant digits; whole numbers (counts, bytes) stay exact."""
+    if value.is_integer():
+        return value
+    return float(f"{value:.{SIGNIFICANT_DIGITS}g}")

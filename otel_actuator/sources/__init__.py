@@ -97,6 +97,8 @@ class RouteMapping:
     handler_name: str = ""
     produces: tuple[str, ...] = ()
     consumes: tuple[str, ...] = ()
+    #: What serves the route ("FastAPI", "Flask"): the title of its group in SBA's Mappings view.
+    framework: str = ""
 
 
 MappingsProvider = Callable[[], Sequence[RouteMapping]]

@@ -127,13 +127,41 @@ class FileLogSource:
             return
 
 
+#: Python level floors -> the names Spring Boot writes in its log lines, most severe first.
+_SPRING_LEVEL_NAMES = (
+    (logging.CRITICAL, "FATAL"),
+    (logging.ERROR, "ERROR"),
+    (logging.WARNING, "WARN"),
+    (logging.INFO, "INFO"),
+    (logging.DEBUG, "DEBUG"),
+)
+
+
+def spring_level_name(levelno: int) -> str:
+    """Spring Boot's name for a Python level: WARN for WARNING, FATAL for CRITICAL, TRACE below DEBUG."""
+    for floor, name in _SPRING_LEVEL_NAMES:
+        if levelno >= floor:
+            return name
+    return "TRACE"
+
+
+class SpringLevelFormatter(logging.Formatter):
+    """A ``logging.Formatter`` writing levels as Spring Boot does (``WARN``, not ``WARNING``)."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        # The record is shared with the other handlers: rename the level on a copy.
+        renamed = logging.makeLogRecord(record.__dict__)
+        renamed.levelname = spring_level_name(record.levelno)
+        return super().formatMessage(renamed)
+
+
 class LogTailHandler(logging.Handler):
-    """Writes formatted records into a ``LogTail`` (the in-memory log file)."""
+    """Writes formatted records into a ``LogTail`` (the in-memory log file), levels in Spring's names."""
 
     def __init__(self, tail: LogTail, pattern: str) -> None:
         super().__init__()
         self.tail = tail
-        self.setFormatter(logging.Formatter(pattern))
+        self.setFormatter(SpringLevelFormatter(pattern))
 
     def emit(self, record: logging.LogRecord) -> None:
         try:

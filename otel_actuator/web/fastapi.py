@@ -155,6 +155,7 @@ def fastapi_mappings(routes: Sequence[Any]) -> list[RouteMapping]:
                 handler=f"{module}.{name}" if module else name,
                 handler_class=module,
                 handler_name=name,
+                framework="FastAPI",
             )
         )
     return mappings

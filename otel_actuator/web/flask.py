@@ -107,6 +107,7 @@ def flask_mappings(app: Any) -> list[RouteMapping]:
                 handler=f"{module}.{name}" if module else name,
                 handler_class=module,
                 handler_name=name,
+                framework="Flask",
             )
         )
     return mappings

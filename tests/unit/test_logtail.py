@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from otel_actuator.actuator import Actuator
+from otel_actuator.boot import install_log_tail
 from otel_actuator.settings import Settings
 from otel_actuator.sources import LogSource
-from otel_actuator.boot import install_log_tail
 from otel_actuator.sources.logs import FileLogSource, LogTail, LogTailHandler
 
 
@@ -155,7 +155,7 @@ def test_handler_formats_records_into_the_tail() -> None:
     finally:
         logger.removeHandler(handler)
     text = _text(tail)
-    assert text.startswith("WARNING otel_actuator_test_logtail.handler: disk at 91%\nERROR ")
+    assert text.startswith("WARN otel_actuator_test_logtail.handler: disk at 91%\nERROR ")  # Spring's level names
     assert "Traceback (most recent call last)" in text
     assert text.endswith("ValueError: boom\n")
 

@@ -49,8 +49,8 @@ def _read(actuator: Actuator) -> dict[str, Any]:
     return payload(operate(endpoint))
 
 
-def _dispatcher_servlet(body: dict[str, Any]) -> list[dict[str, Any]]:
-    entries: list[dict[str, Any]] = body["contexts"]["orders"]["mappings"]["dispatcherServlets"]["dispatcherServlet"]
+def _dispatcher_servlet(body: dict[str, Any], group: str = "routes") -> list[dict[str, Any]]:
+    entries: list[dict[str, Any]] = body["contexts"]["orders"]["mappings"]["dispatcherServlets"][group]
     return entries
 
 
@@ -59,7 +59,7 @@ def test_no_provider_gives_the_empty_shape_sba_expects() -> None:
     assert body == {
         "contexts": {
             "orders": {
-                "mappings": {"dispatcherServlets": {"dispatcherServlet": []}, "servletFilters": [], "servlets": []},
+                "mappings": {"dispatcherServlets": {"routes": []}, "servletFilters": [], "servlets": []},
                 "parentId": None,
             }
         }
@@ -137,7 +137,7 @@ def test_served_through_the_dispatcher(accept: str, parent_kept: bool) -> None:
     assert response.header("content-type") == accept  # SBA's Mappings view checks for the vendor type
     context = json_of(response)["contexts"]["orders"]
     assert ("parentId" in context) is parent_kept
-    assert len(context["mappings"]["dispatcherServlets"]["dispatcherServlet"]) == 3
+    assert len(context["mappings"]["dispatcherServlets"]["routes"]) == 3
 
 
 def test_flask_rules_keep_their_own_pattern_text() -> None:
@@ -153,7 +153,7 @@ def test_flask_rules_keep_their_own_pattern_text() -> None:
 
     actuator = _actuator()
     actuator.mappings_provider = lambda: flask_mappings(app)
-    entries = _dispatcher_servlet(_read(actuator))
+    entries = _dispatcher_servlet(_read(actuator), "Flask")
     user = next(e for e in entries if e["details"]["requestMappingConditions"]["patterns"] == ["/users/<int:user_id>"])
     assert user["predicate"] == "{GET [/users/<int:user_id>]}"
     assert user["details"]["handlerMethod"]["name"].endswith("get_user")
@@ -172,6 +172,6 @@ def test_fastapi_routes_keep_their_own_pattern_text() -> None:
 
     actuator = _actuator()
     actuator.mappings_provider = lambda: fastapi_mappings(app.routes)
-    entries = _dispatcher_servlet(_read(actuator))
+    entries = _dispatcher_servlet(_read(actuator), "FastAPI")
     user = next(e for e in entries if e["details"]["requestMappingConditions"]["patterns"] == ["/users/{user_id}"])
     assert user["predicate"] == "{GET [/users/{user_id}]}"

@@ -1,8 +1,12 @@
 """``threaddump``: Python threads and asyncio tasks as Java ThreadInfo JSON, or a Java-like text dump.
 
-Java fields Python has no counterpart for get Java's "not measured" values: blockedTime/waitedTime -1,
-blockedCount/waitedCount 0, lockOwnerId -1, priority 5, no locked monitors or synchronizers. How ids,
-states and task pseudo-threads are derived is described in ``otel_actuator.endpoints.threaddump.snapshot``.
+Java fields Python has no counterpart for are null (omitted under v3): blockedTime, waitedTime and
+lockOwnerId, whose Java "not measured" -1 SBA would print as it is; blockedCount/waitedCount are 0,
+priority 5, no locked monitors or synchronizers. A C call on top of a stack (``time.sleep``, a lock's
+``acquire``) keeps ``nativeMethod`` (SBA's "native" tag) and, in JSON, the file and line it was called
+from, so SBA shows ``time.sleep(app.py:42)`` rather than Java's ``(Native Method:-2)``; the text dump
+keeps jstack's ``(Native Method)``. How ids, states and task pseudo-threads are derived is described in
+``otel_actuator.endpoints.threaddump.snapshot``.
 """
 
 from __future__ import annotations
@@ -10,13 +14,16 @@ from __future__ import annotations
 import datetime as _dt
 import platform
 import sys
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Optional
 
 from otel_actuator.core.endpoint import Endpoint, Operation, OperationContext, Result
 from otel_actuator.core.negotiation import JSON_AND_TEXT, TEXT_PLAIN
 from otel_actuator.endpoints.threaddump import snapshot as threads
 
 TEXT_CONTENT_TYPE = "text/plain;charset=UTF-8"
+#: Where a native frame with no Python caller (none is known today) says it runs.
+BUILT_IN_FILE = "<built-in>"
 
 
 def create() -> list[Endpoint]:
@@ -35,33 +42,39 @@ def thread_info(snapshot: threads.ThreadSnapshot) -> dict[str, Any]:
     return {
         "threadName": snapshot.name,
         "threadId": snapshot.thread_id,
-        "blockedTime": -1,
+        "blockedTime": None,
         "blockedCount": 0,
-        "waitedTime": -1,
+        "waitedTime": None,
         "waitedCount": 0,
         "lockName": monitor.name if monitor else None,
-        "lockOwnerId": -1,
+        "lockOwnerId": None,
         "lockOwnerName": None,
         "daemon": snapshot.daemon,
         "inNative": snapshot.in_native,
         "suspended": False,
         "threadState": snapshot.state,
         "priority": 5,
-        "stackTrace": [_stack_element(frame) for frame in snapshot.frames],
+        "stackTrace": _stack_trace(snapshot.frames),
         "lockedMonitors": [],
         "lockedSynchronizers": [],
         "lockInfo": {"className": monitor.class_name, "identityHashCode": monitor.identity} if monitor else None,
     }
 
 
-def _stack_element(frame: threads.Frame) -> dict[str, Any]:
+def _stack_trace(frames: Sequence[threads.Frame]) -> list[dict[str, Any]]:
+    # A native frame is placed where its caller stands: the line that made the C call.
+    callers: list[Optional[threads.Frame]] = [*frames[1:], None]
+    return [_stack_element(frame, caller if frame.native else frame) for frame, caller in zip(frames, callers)]
+
+
+def _stack_element(frame: threads.Frame, where: Optional[threads.Frame]) -> dict[str, Any]:
     return {
         "classLoaderName": None,
         "moduleName": None,
         "moduleVersion": None,
         "methodName": frame.method_name,
-        "fileName": frame.file_name,
-        "lineNumber": frame.line_number,
+        "fileName": where.file_name if where else BUILT_IN_FILE,
+        "lineNumber": where.line_number if where else -1,
         "nativeMethod": frame.native,
         "className": frame.class_name,
     }
