@@ -3,7 +3,8 @@
 Everything a user imports comes from here. Names are loaded on first use, so importing the package
 without FastAPI, Flask or the OpenTelemetry SDK's optional parts costs nothing:
 
-* mounting: :func:`mount_fastapi`, :func:`mount_flask`, :func:`serve_management` (any process);
+* mounting: :func:`mount_fastapi`, :func:`mount_flask`, :func:`mount_aiohttp`, :func:`mount_tornado`,
+  :func:`serve_management` (any process);
 * configuration: :class:`Settings`, :class:`SettingsError`;
 * the actuator a mount returns: :class:`Actuator`, its :class:`Sources`, :class:`Sanitizer`;
 * your own OpenTelemetry providers: :func:`connect` (one call), or :class:`Bridge` piece by piece;
@@ -39,9 +40,11 @@ if TYPE_CHECKING:
     )
     from otel_actuator.sanitize import Sanitizer
     from otel_actuator.sources import Exchange, Meter, RouteMapping, Sources
+    from otel_actuator.web.aiohttp import mount_aiohttp
     from otel_actuator.web.fastapi import mount_fastapi
     from otel_actuator.web.flask import mount_flask
     from otel_actuator.web.server import ManagementServer
+    from otel_actuator.web.tornado import mount_tornado
 
 _LAZY = {
     "Actuator": "otel_actuator.actuator",
@@ -64,9 +67,11 @@ _LAZY = {
     "Meter": "otel_actuator.sources",
     "RouteMapping": "otel_actuator.sources",
     "Sources": "otel_actuator.sources",
+    "mount_aiohttp": "otel_actuator.web.aiohttp",
     "mount_fastapi": "otel_actuator.web.fastapi",
     "mount_flask": "otel_actuator.web.flask",
     "ManagementServer": "otel_actuator.web.server",
+    "mount_tornado": "otel_actuator.web.tornado",
 }
 
 __all__ = [
@@ -91,8 +96,10 @@ __all__ = [
     "SqlAlchemyHealthIndicator",
     "Status",
     "connect",
+    "mount_aiohttp",
     "mount_fastapi",
     "mount_flask",
+    "mount_tornado",
     "running",
     "serve_management",
 ]

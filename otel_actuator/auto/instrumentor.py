@@ -1,4 +1,4 @@
-"""Mounts the actuator into every FastAPI and Flask application created after instrumentation.
+"""Mounts the actuator into every FastAPI, Flask, aiohttp and Tornado application created after instrumentation.
 
 The base classes' ``__init__`` are wrapped (not the module attributes the contrib instrumentors
 swap), so the mount happens whichever instrumentor runs first, and an app that also mounts the
@@ -37,7 +37,7 @@ def _wrap_init(key: str, cls: Any, mount: Callable[[Any], Any]) -> None:
 
 
 class ActuatorInstrumentor(BaseInstrumentor):  # type: ignore[misc]
-    """Declared with ``instruments-any`` for fastapi and flask: either one is enough."""
+    """Declared with ``instruments-any`` for every framework it mounts into: any one is enough."""
 
     def instrumentation_dependencies(self) -> Collection[str]:
         return ()
@@ -61,6 +61,23 @@ class ActuatorInstrumentor(BaseInstrumentor):  # type: ignore[misc]
             from otel_actuator.web import flask as flask_mount
 
             _wrap_init("flask", flask.app.Flask, lambda app: flask_mount.install(app, automatic=True))
+        except ImportError:
+            pass
+        try:
+            import aiohttp.web_app
+
+            from otel_actuator.web import aiohttp as aiohttp_mount
+
+            # The base class: the aiohttp-server instrumentor swaps the module attribute for a subclass.
+            _wrap_init("aiohttp", aiohttp.web_app.Application, lambda app: aiohttp_mount.install(app, automatic=True))
+        except ImportError:
+            pass
+        try:
+            import tornado.web
+
+            from otel_actuator.web import tornado as tornado_mount
+
+            _wrap_init("tornado", tornado.web.Application, lambda app: tornado_mount.install(app, automatic=True))
         except ImportError:
             pass
 

@@ -16,6 +16,7 @@ HTTP_SERVER_SCOPES = frozenset(
     {
         "opentelemetry.instrumentation.fastapi",
         "opentelemetry.instrumentation.flask",
+        "opentelemetry.instrumentation.aiohttp_server",
         "opentelemetry.instrumentation.asgi",
         "opentelemetry.instrumentation.wsgi",
         "opentelemetry.instrumentation.starlette",
@@ -28,7 +29,13 @@ HTTP_SERVER_SCOPES = frozenset(
 )
 
 #: Scopes whose old-mode ``http.target`` metric attribute holds the route template, not the raw path.
-ROUTE_IN_TARGET_SCOPES = frozenset({"opentelemetry.instrumentation.fastapi", "opentelemetry.instrumentation.flask"})
+ROUTE_IN_TARGET_SCOPES = frozenset(
+    {
+        "opentelemetry.instrumentation.fastapi",
+        "opentelemetry.instrumentation.flask",
+        "opentelemetry.instrumentation.tornado",
+    }
+)
 
 REQUEST_HEADER_PREFIX = "http.request.header."
 RESPONSE_HEADER_PREFIX = "http.response.header."
@@ -57,7 +64,7 @@ def status_code(attributes: Attributes) -> Optional[int]:
 
 
 def route(attributes: Attributes, scope_name: str) -> Optional[str]:
-    """The route template; old-mode FastAPI/Flask metrics carry it in ``http.target``."""
+    """The route template; old-mode FastAPI, Flask and Tornado metrics carry it in ``http.target``."""
     value = attributes.get("http.route")
     if not value and scope_name in ROUTE_IN_TARGET_SCOPES:
         value = attributes.get("http.target")
@@ -81,7 +88,8 @@ def path(attributes: Attributes) -> str:
 def full_uri(attributes: Attributes) -> str:
     """The absolute request URI with its query, as the server saw it."""
     url = attributes.get("http.url")
-    if url:
+    # Old-mode Tornado puts only the path and query in http.url: the host comes from the other attributes.
+    if url and "://" in str(url):
         return str(url)
     scheme = str(attributes.get("url.scheme") or attributes.get("http.scheme") or "http")
     host = _host(attributes, scheme)
