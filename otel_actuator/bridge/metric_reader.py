@@ -83,7 +83,7 @@ class ActuatorMetricReader(MetricReader):
         # Also reached from MeterProvider.force_flush on another thread: a single assignment, no lock,
         # because the collecting thread may hold the SDK's collection lock while we hold ours.
         try:
-            families = convert(metrics_data, self._settings.metrics_max_series)
+            families = convert(metrics_data, self._settings.metrics_max_series, previous=self._state[0])
         except Exception:
             _logger.warning("metrics conversion failed; serving the previous values", exc_info=True)
             return

@@ -12,10 +12,14 @@
   COUNT, TOTAL(_TIME) and MAX (the histogram's real maximum since start, never a bucket bound).
 * Each meter keeps at most ``max_series`` tag combinations; the rest fold into one series tagged
   ``otel.metric.overflow=true`` (the SDK's own overflow tag), so memory stays bounded.
+* A bucket keeps the newest exemplar taken in a trace (trace and span id, value, time) that the meter
+  provider's exemplar filter let through. The SDK hands each exemplar over once, in the collection after
+  its measurement, so a bucket without a newer one keeps the previous collection's.
 """
 
 from __future__ import annotations
 
+import bisect
 import enum
 import functools
 import math
@@ -66,12 +70,30 @@ class MeterType(enum.Enum):
     LONG_TASK_TIMER = "long_task_timer"
 
 
+@dataclass(frozen=True)
+class Exemplar:
+    """One measurement of a bucket with the trace it was taken in, as OpenMetrics exemplars show it."""
+
+    trace_id: str  # 32 lowercase hex digits
+    span_id: str  # 16 lowercase hex digits
+    value: float  # in the meter's base unit
+    timestamp: float  # seconds since the epoch
+
+
+#: The newest exemplar of each bucket, None for a bucket without one.
+BucketExemplars = tuple[Optional[Exemplar], ...]
+
+
 @dataclass
 class Buckets:
-    """Explicit histogram buckets in the meter's base unit; ``counts`` has one more entry than ``bounds``."""
+    """Explicit histogram buckets in the meter's base unit; ``counts`` has one more entry than ``bounds``.
+
+    ``exemplars``, when some bucket has one, is aligned with ``counts``.
+    """
 
     bounds: tuple[float, ...]
     counts: list[int]
+    exemplars: Optional[BucketExemplars] = None
 
 
 @dataclass
@@ -95,6 +117,7 @@ class Series:
             self.buckets = None  # different layouts cannot be added up
             return
         self.buckets.counts = [a + b for a, b in zip(self.buckets.counts, buckets.counts)]
+        self.buckets.exemplars = _newest(self.buckets.exemplars, buckets.exemplars)
 
 
 @dataclass
@@ -107,6 +130,8 @@ class MeterFamily:
     base_unit: Optional[str]
     max_series: int
     series: dict[TagKey, Series] = field(default_factory=dict)
+    #: Whether a series' bucket holds an exemplar; spares the carry-over a look at every series otherwise.
+    has_exemplars: bool = field(default=False, init=False)
     _meters: Optional[tuple[Meter, ...]] = field(default=None, init=False, repr=False, compare=False)
 
     def add(self, tags: Mapping[str, str], values: Mapping[str, float], buckets: Optional[Buckets] = None) -> None:
@@ -115,6 +140,8 @@ class MeterFamily:
     def add_key(self, key: TagKey, values: dict[str, float], buckets: Optional[Buckets] = None) -> None:
         """``add`` with the tags already sorted into a key; ``values`` and ``buckets`` are taken, not copied."""
         self._meters = None
+        if buckets is not None and buckets.exemplars is not None:
+            self.has_exemplars = True
         existing = self.series.get(key)
         if existing is None and self._kept() >= self.max_series:
             key = _OVERFLOW_KEY
@@ -123,6 +150,16 @@ class MeterFamily:
             self.series[key] = Series(key, values, buckets)
         else:
             existing.merge(values, buckets)
+
+    def keep_exemplars(self, earlier: MeterFamily) -> None:
+        """Give each bucket without a newer exemplar the one it had in ``earlier`` (the previous collection)."""
+        for key, series in self.series.items():
+            before = earlier.series.get(key)
+            buckets, old = series.buckets, before.buckets if before is not None else None
+            if buckets is None or old is None or old.exemplars is None or old.bounds != buckets.bounds:
+                continue
+            buckets.exemplars = _newest(old.exemplars, buckets.exemplars)
+            self.has_exemplars = True
 
     def meters(self) -> Sequence[Meter]:
         """The series as meters, built on the first read: a collection is read many times until the next."""
@@ -137,8 +174,10 @@ class MeterFamily:
         return len(self.series) - (1 if _OVERFLOW_KEY in self.series else 0)
 
 
-def convert(data: Optional[MetricsData], max_series: int) -> dict[str, MeterFamily]:
-    """Every meter found in one collection, by name."""
+def convert(
+    data: Optional[MetricsData], max_series: int, previous: Optional[Mapping[str, MeterFamily]] = None
+) -> dict[str, MeterFamily]:
+    """Every meter found in one collection, by name; buckets keep their exemplars from ``previous``."""
     families: dict[str, MeterFamily] = {}
     if data is None:
         return families
@@ -148,7 +187,12 @@ def convert(data: Optional[MetricsData], max_series: int) -> dict[str, MeterFami
             names = {metric.name for metric in scope_metrics.metrics}
             for metric in scope_metrics.metrics:
                 _convert_metric(families, scope, metric, names, max_series)
-    return {name: family for name, family in families.items() if family.series}
+    families = {name: family for name, family in families.items() if family.series}
+    for name, earlier in (previous or {}).items():
+        family = families.get(name)
+        if earlier.has_exemplars and family is not None:
+            family.keep_exemplars(earlier)
+    return families
 
 
 def _convert_metric(
@@ -306,7 +350,31 @@ def _buckets(point: HistogramDataPoint, unit: BaseUnit) -> Optional[Buckets]:
     bounds = tuple(point.explicit_bounds)
     if len(point.bucket_counts) != len(bounds) + 1:
         return None
-    return Buckets(_scaled(bounds, unit.factor), list(point.bucket_counts))
+    exemplars = _bucket_exemplars(point, unit) if point.exemplars else None
+    return Buckets(_scaled(bounds, unit.factor), list(point.bucket_counts), exemplars)
+
+
+def _bucket_exemplars(point: HistogramDataPoint, unit: BaseUnit) -> Optional[BucketExemplars]:
+    """The newest exemplar of each bucket among the point's; those outside a trace say nothing and are left out."""
+    newest: list[Optional[Exemplar]] = [None] * len(point.bucket_counts)
+    for exemplar in point.exemplars:
+        if not exemplar.trace_id or not exemplar.span_id:
+            continue
+        # The bucket the SDK's aligned reservoir put it in: the first bound at or above the value.
+        index = bisect.bisect_left(point.explicit_bounds, exemplar.value)
+        current = newest[index]
+        timestamp = exemplar.time_unix_nano / 1e9
+        if current is None or timestamp >= current.timestamp:
+            trace_id, span_id = format(exemplar.trace_id, "032x"), format(exemplar.span_id, "016x")
+            newest[index] = Exemplar(trace_id, span_id, float(exemplar.value) * unit.factor, timestamp)
+    return tuple(newest) if any(e is not None for e in newest) else None
+
+
+def _newest(first: Optional[BucketExemplars], second: Optional[BucketExemplars]) -> Optional[BucketExemplars]:
+    """Per bucket, the newer of two aligned exemplar tuples."""
+    if first is None or second is None:
+        return second if first is None else first
+    return tuple(a if b is None or (a is not None and a.timestamp > b.timestamp) else b for a, b in zip(first, second))
 
 
 @functools.lru_cache(maxsize=256)

@@ -10,13 +10,17 @@ hundred routes has thousands of bucket lines, and building a sample object per l
 cost hundreds of milliseconds. Each series' labels are formatted once and shared by its lines, and
 a page is rendered once per collection and format, so scrapes between two collections (the reader
 reuses one for ``metrics_cache_ttl``) send the same bytes. A histogram series whose count, sum and
-buckets did not change since the previous page reuses its lines: most routes are idle between two
-scrapes, and their bucket lines are most of the page.
+buckets did not change since the previous page of the same format reuses its lines: most routes are
+idle between two scrapes, and their bucket lines are most of the page.
+
+OpenMetrics bucket lines carry the bucket's newest exemplar (``# {trace_id="...",span_id="..."} value
+time``) when the meter provider's exemplar filter lets exemplars through; the 0.0.4 text format has none.
 """
 
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import re
 from collections.abc import Collection, Iterator, Mapping
@@ -30,6 +34,7 @@ from otel_actuator.bridge.micrometer import (
     TOTAL_TIME,
     VALUE,
     Buckets,
+    Exemplar,
     MeterFamily,
     MeterType,
     Series,
@@ -56,7 +61,8 @@ class PrometheusRenderer:
         self._families = families
         # The snapshot the pages were rendered from, and the pages by format (True: OpenMetrics).
         self._rendered: tuple[Optional[Mapping[str, MeterFamily]], dict[bool, bytes]] = (None, {})
-        self._series_cache: _SeriesCache = {}
+        # The series lines of the last page of each format: only OpenMetrics lines carry exemplars.
+        self._series_cache: dict[bool, _SeriesCache] = {}
 
     def render(self, openmetrics: bool, included_names: Optional[Collection[str]] = None) -> tuple[bytes, str]:
         """The page as OpenMetrics 1.0 or the Prometheus text format 0.0.4, with its content type.
@@ -68,7 +74,7 @@ class PrometheusRenderer:
         content_type = OPENMETRICS_CONTENT_TYPE if openmetrics else TEXT_CONTENT_TYPE
         if included_names is not None:
             filtered = exposition(
-                families, openmetrics=openmetrics, previous=self._series_cache, included=included_names
+                families, openmetrics=openmetrics, previous=self._series_cache.get(openmetrics), included=included_names
             )
             return filtered, content_type
         snapshot, pages = self._rendered
@@ -79,9 +85,10 @@ class PrometheusRenderer:
         if body is None:
             # The cache keeps only the series of this page: series that went away are not kept.
             current: _SeriesCache = {}
-            body = exposition(families, openmetrics=openmetrics, previous=self._series_cache, current=current)
+            previous = self._series_cache.get(openmetrics)
+            body = exposition(families, openmetrics=openmetrics, previous=previous, current=current)
             pages[openmetrics] = body
-            self._series_cache = current
+            self._series_cache[openmetrics] = current
         return body, content_type
 
 
@@ -95,15 +102,15 @@ def exposition(
 ) -> bytes:
     """The Prometheus text format 0.0.4, or OpenMetrics 1.0, of every meter (of those ``included`` if given).
 
-    Histogram series' lines found unchanged in ``previous`` (an earlier page's ``current``) are reused;
-    ``current`` receives this page's.
+    Histogram series' lines found unchanged in ``previous`` (an earlier page's ``current``, of the same
+    format) are reused; ``current`` receives this page's.
     """
     out: list[str] = []
     taken: set[str] = set()
     previous = {} if previous is None else previous
     current = {} if current is None else current
     for name in sorted(families):
-        for metric, kind, help_text, write in _metrics(families[name], previous, current):
+        for metric, kind, help_text, write in _metrics(families[name], openmetrics, previous, current):
             if metric in taken:
                 continue  # two meters mapped onto one Prometheus name: the first keeps it
             if included is not None and not _is_included(metric, kind, included):
@@ -151,7 +158,7 @@ def metric_name(family: MeterFamily) -> str:
 
 
 def _metrics(
-    family: MeterFamily, previous: _SeriesCache, current: _SeriesCache
+    family: MeterFamily, openmetrics: bool, previous: _SeriesCache, current: _SeriesCache
 ) -> Iterator[tuple[str, str, str, _Writer]]:
     """(name, type, help, writer) of each Prometheus metric one meter becomes."""
     base = metric_name(family)
@@ -167,7 +174,8 @@ def _metrics(
         total = TOTAL_TIME if family.type is MeterType.TIMER else TOTAL
         with_buckets = all(s.buckets is not None for s in series)
         kind = "histogram" if with_buckets else "summary"
-        yield base, kind, help_text, _distribution(base, series, total, with_buckets, previous, current)
+        writer = _distribution(base, series, total, with_buckets, openmetrics, previous, current)
+        yield base, kind, help_text, writer
         yield base + "_max", "gauge", help_text, _simple(base + "_max", series, MAX)
 
 
@@ -182,13 +190,21 @@ def _simple(sample: str, series: list[Series], statistic: str) -> _Writer:
 
 
 def _distribution(
-    name: str, series: list[Series], total: str, with_buckets: bool, previous: _SeriesCache, current: _SeriesCache
+    name: str,
+    series: list[Series],
+    total: str,
+    with_buckets: bool,
+    openmetrics: bool,
+    previous: _SeriesCache,
+    current: _SeriesCache,
 ) -> _Writer:
     def write(out: list[str]) -> None:
         for s in series:
             buckets = s.buckets if with_buckets else None
             count, summed = s.values.get(COUNT, 0.0), s.values.get(total, 0.0)
-            signature = (count, summed, tuple(buckets.counts) if buckets is not None else None)
+            counts = tuple(buckets.counts) if buckets is not None else None
+            exemplars = buckets.exemplars if buckets is not None and openmetrics else None
+            signature = (count, summed, counts, exemplars)
             key = (name, s.tags)
             cached = previous.get(key)
             text = cached[1] if cached is not None and cached[0] == signature else _series_lines(name, s, buckets)
@@ -204,15 +220,25 @@ def _distribution(
             after = "".join(f',{key}="{value}"' for key, value in labels if key > "le")
             head, tail = f'{name}_bucket{{{before}le="', f'"{after}}} '
             cumulative = 0
-            for bound, bucket_count in zip(_bounds(buckets.bounds), buckets.counts):
+            exemplars = buckets.exemplars if openmetrics else None
+            suffixes = itertools.repeat("") if exemplars is None else map(_exemplar, exemplars)
+            for bound, bucket_count, suffix in zip(_bounds(buckets.bounds), buckets.counts, suffixes):
                 cumulative += bucket_count
-                lines.append(head + bound + tail + _count(cumulative) + "\n")
+                lines.append(head + bound + tail + _count(cumulative) + suffix + "\n")
         braced = _braced(labels)
         lines.append(f"{name}_count{braced} {_value(s.values.get(COUNT, 0.0))}\n")
         lines.append(f"{name}_sum{braced} {_value(s.values.get(total, 0.0))}\n")
         return "".join(lines)
 
     return write
+
+
+def _exemplar(exemplar: Optional[Exemplar]) -> str:
+    """The OpenMetrics exemplar of a bucket line, after its value; nothing for a bucket without one."""
+    if exemplar is None:
+        return ""
+    labels = f'trace_id="{exemplar.trace_id}",span_id="{exemplar.span_id}"'
+    return f" # {{{labels}}} {_value(exemplar.value)} {exemplar.timestamp:.3f}"
 
 
 def _labels(tags: tuple[tuple[str, str], ...]) -> list[tuple[str, str]]:
