@@ -12,7 +12,7 @@ import pytest
 from otel_actuator.endpoints.threaddump import callsite
 from otel_actuator.endpoints.threaddump import snapshot as threads
 from otel_actuator.endpoints.threaddump.snapshot import ThreadSnapshot
-from tests.support.launch import eventually
+from tests.support.polling import eventually
 
 
 def test_the_running_python_is_one_whose_bytecode_the_reader_knows() -> None:

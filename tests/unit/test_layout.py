@@ -1,4 +1,4 @@
-"""The layering rules of docs/architecture.md, measured from every import in the package (lazy and TYPE_CHECKING too)."""
+"""The layering rules of docs/architecture.md, measured from every import in the package (lazy ones too)."""
 
 from __future__ import annotations
 
