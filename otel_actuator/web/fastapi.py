@@ -13,6 +13,7 @@ from otel_actuator.actuator import Actuator
 from otel_actuator.settings import Settings
 from otel_actuator.sources import RouteMapping
 from otel_actuator.web.asgi import ActuatorASGI, _route_path
+from otel_actuator.web.startup_steps import time_asgi_app
 
 #: Every method the endpoints answer.
 _METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
@@ -127,6 +128,7 @@ def install(
     route.automatic = automatic
     app.router.routes.insert(0, route)
     boot.start(actuator)
+    time_asgi_app(app, actuator)
     return actuator
 
 

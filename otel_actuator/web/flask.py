@@ -7,6 +7,7 @@ from typing import Any, Optional
 from otel_actuator.actuator import Actuator
 from otel_actuator.settings import Settings
 from otel_actuator.sources import RouteMapping
+from otel_actuator.web.startup_steps import time_wsgi_app
 from otel_actuator.web.wsgi import ActuatorWSGI
 
 _EXTENSION = "otel_actuator"
@@ -44,6 +45,7 @@ def install(
         _add_rules(app, mounted, actuator.settings.base_path)
     actuator.sources.mappings = lambda: flask_mappings(app)
     boot.start(actuator)
+    time_wsgi_app(app, actuator)
     return actuator
 
 
