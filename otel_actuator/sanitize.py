@@ -112,6 +112,7 @@ class Sanitizer:
         self._hook = hook
 
     def is_sensitive_key(self, key: str) -> bool:
+        """Whether values under ``key`` are always masked (password, secret, token, key ... and the extra keys)."""
         normalized = _normalize(key)
         return any(f in normalized for f in self._contained) or normalized.endswith(SUFFIX_FRAGMENTS)
 
@@ -162,6 +163,7 @@ class Sanitizer:
         return value
 
     def sanitize_mapping(self, data: Mapping[Any, Any]) -> dict[str, Any]:
+        """A copy of ``data`` with every value sanitized under its key, nested mappings included."""
         return {str(k): self.sanitize_value(str(k), v) for k, v in data.items()}
 
     def _mask_param(self, match: re.Match[str]) -> str:

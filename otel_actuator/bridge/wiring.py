@@ -118,6 +118,7 @@ class Bridge:
         self._resource = resource
 
     def add_to_tracer_provider(self, tracer_provider: TracerProvider) -> None:
+        """Record the provider's HTTP server spans as exchanges, synchronously; report its resource."""
         tracer_provider.add_span_processor(self.span_processor)
         self._resource = tracer_provider.resource
 
@@ -142,6 +143,7 @@ class Bridge:
         install_runtime_meters(meter_provider, jvm_aliases=self.settings.metrics_jvm_aliases)
 
     def add_to_logger_provider(self, logger_provider: LoggerProvider) -> None:
+        """Write the provider's log records into the log tail that /actuator/logfile serves."""
         logger_provider.add_log_record_processor(self.log_processor)
         self._log_tail_fed = True
         if self._resource is None:

@@ -34,6 +34,8 @@ def db_indicator(
 
 
 class SqlAlchemyHealthIndicator:
+    """UP with the database product and validation query when the query runs on a blocking Engine."""
+
     def __init__(self, engine: Any, query: str = DEFAULT_QUERY) -> None:
         if _is_async(engine):
             raise TypeError("an AsyncEngine needs AsyncSqlAlchemyHealthIndicator (or db_indicator)")
@@ -41,12 +43,15 @@ class SqlAlchemyHealthIndicator:
         self.query = query
 
     def health(self) -> Health:
+        """Run the validation query on a pooled connection."""
         with self.engine.connect() as connection:
             connection.exec_driver_sql(self.query).scalar()
         return Health.up(database=product_name(self.engine.dialect), validationQuery=self.query)
 
 
 class AsyncSqlAlchemyHealthIndicator:
+    """The same check for an ``AsyncEngine``, awaited on the event loop."""
+
     def __init__(self, engine: Any, query: str = DEFAULT_QUERY) -> None:
         if not _is_async(engine):
             raise TypeError("a blocking Engine needs SqlAlchemyHealthIndicator (or db_indicator)")
@@ -54,6 +59,7 @@ class AsyncSqlAlchemyHealthIndicator:
         self.query = query
 
     async def health(self) -> Health:
+        """Run the validation query on a pooled connection."""
         async with self.engine.connect() as connection:
             result = await connection.exec_driver_sql(self.query)
             result.scalar()

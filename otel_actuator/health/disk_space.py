@@ -22,6 +22,7 @@ class DiskSpaceHealthIndicator:
         self.threshold = threshold
 
     def health(self) -> Health:
+        """DOWN when the path is missing or its file system has less free space than the threshold."""
         exists = os.path.exists(self.path)
         total = free = 0
         if exists:

@@ -47,7 +47,9 @@ from otel_actuator.health.result import HealthValue
 class HealthIndicator(Protocol):
     """One health check. ``health`` may be ``async def``."""
 
-    def health(self) -> Union[HealthValue, Awaitable[HealthValue]]: ...
+    def health(self) -> Union[HealthValue, Awaitable[HealthValue]]:
+        """The component's health now: a Health, a Status, or a bool; raising makes it DOWN."""
+        ...
 
 
 class CompositeHealth:

@@ -21,6 +21,8 @@ def redis_indicator(client: Any) -> Union[RedisHealthIndicator, AsyncRedisHealth
 
 
 class RedisHealthIndicator:
+    """UP with the server's ``version`` (or the cluster's state) when a blocking Redis client answers INFO."""
+
     def __init__(self, client: Any) -> None:
         if _is_async(client):
             raise TypeError("an asyncio Redis client needs AsyncRedisHealthIndicator (or redis_indicator)")
@@ -28,12 +30,15 @@ class RedisHealthIndicator:
         self._cluster = _is_cluster(client)
 
     def health(self) -> Health:
+        """Ask the server (or cluster); an error or timeout makes the component DOWN."""
         if self._cluster:
             return _cluster_health(self.client.cluster_info())
         return _server_health(self.client.info("server"))
 
 
 class AsyncRedisHealthIndicator:
+    """The same check for a ``redis.asyncio`` client, awaited on the event loop."""
+
     def __init__(self, client: Any) -> None:
         if not _is_async(client):
             raise TypeError("a blocking Redis client needs RedisHealthIndicator (or redis_indicator)")
@@ -41,6 +46,7 @@ class AsyncRedisHealthIndicator:
         self._cluster = _is_cluster(client)
 
     async def health(self) -> Health:
+        """Ask the server (or cluster); an error or timeout makes the component DOWN."""
         if self._cluster:
             return _cluster_health(await self.client.cluster_info())
         return _server_health(await self.client.info("server"))

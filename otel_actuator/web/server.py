@@ -75,12 +75,14 @@ class ManagementServer:
         return f"http://{self.host}:{self.port}{self.dispatcher.policy.base_path}"
 
     def start(self) -> ManagementServer:
+        """Serve on a daemon thread from now on; returns self."""
         self._thread = threading.Thread(target=self._server.run, name="otel-actuator-management", daemon=True)
         self._thread.start()
         _logger.info("Actuator management server listening on %s", self.url)
         return self
 
     def stop(self) -> None:
+        """Close the listening socket and every connection, and wait briefly for the thread."""
         from waitress import wasyncore
 
         server = self._server
