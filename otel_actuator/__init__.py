@@ -4,7 +4,9 @@ Everything a user imports comes from here. Names are loaded on first use, so imp
 without FastAPI, Flask or the OpenTelemetry SDK's optional parts costs nothing:
 
 * mounting: :func:`mount_fastapi`, :func:`mount_flask`, :func:`mount_aiohttp`, :func:`mount_tornado`,
-  :func:`serve_management` (any process);
+  :func:`mount_starlette`, :class:`LitestarActuatorPlugin`, :func:`mount_django` (beside
+  ``otel_actuator.django.ActuatorMiddleware``), :func:`wrap_asgi` / :func:`wrap_wsgi` (any other ASGI or WSGI
+  app), :func:`serve_management` (any process);
 * configuration: :class:`Settings`, :class:`SettingsError`;
 * the actuator a mount returns: :class:`Actuator`, its :class:`Sources`, :class:`Sanitizer`;
 * your own OpenTelemetry providers: :func:`connect` (one call), or :class:`Bridge` piece by piece;
@@ -41,10 +43,14 @@ if TYPE_CHECKING:
     from otel_actuator.sanitize import Sanitizer
     from otel_actuator.sources import Exchange, Meter, RouteMapping, Sources
     from otel_actuator.web.aiohttp import mount_aiohttp
+    from otel_actuator.web.django import mount_django
     from otel_actuator.web.fastapi import mount_fastapi
     from otel_actuator.web.flask import mount_flask
+    from otel_actuator.web.litestar import LitestarActuatorPlugin
     from otel_actuator.web.server import ManagementServer
+    from otel_actuator.web.starlette import mount_starlette
     from otel_actuator.web.tornado import mount_tornado
+    from otel_actuator.web.wrap import wrap_asgi, wrap_wsgi
 
 _LAZY = {
     "Actuator": "otel_actuator.actuator",
@@ -68,10 +74,15 @@ _LAZY = {
     "RouteMapping": "otel_actuator.sources",
     "Sources": "otel_actuator.sources",
     "mount_aiohttp": "otel_actuator.web.aiohttp",
+    "mount_django": "otel_actuator.web.django",
     "mount_fastapi": "otel_actuator.web.fastapi",
     "mount_flask": "otel_actuator.web.flask",
+    "LitestarActuatorPlugin": "otel_actuator.web.litestar",
     "ManagementServer": "otel_actuator.web.server",
+    "mount_starlette": "otel_actuator.web.starlette",
     "mount_tornado": "otel_actuator.web.tornado",
+    "wrap_asgi": "otel_actuator.web.wrap",
+    "wrap_wsgi": "otel_actuator.web.wrap",
 }
 
 __all__ = [
@@ -84,6 +95,7 @@ __all__ = [
     "Exchange",
     "Health",
     "HealthIndicator",
+    "LitestarActuatorPlugin",
     "ManagementServer",
     "Meter",
     "RedisHealthIndicator",
@@ -97,11 +109,15 @@ __all__ = [
     "Status",
     "connect",
     "mount_aiohttp",
+    "mount_django",
     "mount_fastapi",
     "mount_flask",
+    "mount_starlette",
     "mount_tornado",
     "running",
     "serve_management",
+    "wrap_asgi",
+    "wrap_wsgi",
 ]
 
 

@@ -16,7 +16,8 @@ from opentelemetry.instrumentation.instrumentor import BaseInstrumentor  # type:
 
 _logger = logging.getLogger("otel_actuator")
 
-_ORIGINALS: dict[str, tuple[Any, Callable[..., None]]] = {}
+#: key -> (class, attribute, its original value), to undo the wrapping.
+_ORIGINALS: dict[str, tuple[Any, str, Callable[..., Any]]] = {}
 
 
 def _wrap_init(key: str, cls: Any, mount: Callable[[Any], Any]) -> None:
@@ -33,7 +34,40 @@ def _wrap_init(key: str, cls: Any, mount: Callable[[Any], Any]) -> None:
             _logger.exception("could not mount the actuator into %s", type(self).__name__)
 
     cls.__init__ = init
-    _ORIGINALS[key] = (cls, original)
+    _ORIGINALS[key] = (cls, "__init__", original)
+
+
+def _wrap_before(key: str, cls: Any, name: str, prepare: Callable[[Any, dict[str, Any]], None]) -> None:
+    """For what must happen before ``cls.name`` runs: ``prepare(self, kwargs)`` may add keyword arguments."""
+    if key in _ORIGINALS:
+        return
+    original: Callable[..., Any] = getattr(cls, name)
+
+    @functools.wraps(original)
+    def wrapped(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            prepare(self, kwargs)
+        except Exception:
+            _logger.exception("could not mount the actuator into %s", type(self).__name__)
+        return original(self, *args, **kwargs)
+
+    setattr(cls, name, wrapped)
+    _ORIGINALS[key] = (cls, name, original)
+
+
+def _base_class(cls: Any, module: str) -> Any:
+    """The framework's own class where an instrumentor swapped in a subclass (Starlette's does)."""
+    return next((c for c in cls.__mro__ if c.__module__ == module), cls)
+
+
+def _mount_starlette(starlette_mount: Any) -> Callable[[Any], Any]:
+    def mount(app: Any) -> Any:
+        # FastAPI apps get FastAPI's mount (FastAPI's __init__ does not call Starlette's today).
+        if any(c.__module__.startswith("fastapi") for c in type(app).__mro__):
+            return None
+        return starlette_mount.install(app, automatic=True)
+
+    return mount
 
 
 class ActuatorInstrumentor(BaseInstrumentor):  # type: ignore[misc]
@@ -81,7 +115,43 @@ class ActuatorInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         except ImportError:
             pass
 
+        try:
+            import django.core.handlers.base
+
+            from otel_actuator.web import django as django_mount
+
+            # Before any handler loads MIDDLEWARE, once every instrumentor (Django's too) has run.
+            _wrap_before(
+                "django",
+                django.core.handlers.base.BaseHandler,
+                "load_middleware",
+                lambda handler, kwargs: django_mount.list_middleware(),
+            )
+        except ImportError:
+            pass
+
+        try:
+            import starlette.applications
+
+            from otel_actuator.web import starlette as starlette_mount
+
+            starlette_class = _base_class(starlette.applications.Starlette, "starlette.applications")
+            _wrap_init("starlette", starlette_class, _mount_starlette(starlette_mount))
+        except ImportError:
+            pass
+        try:
+            import litestar
+
+            from otel_actuator.web import litestar as litestar_mount
+
+            # Litestar's plugins act while its __init__ runs: the actuator's goes into the arguments.
+            _wrap_before(
+                "litestar", litestar.Litestar, "__init__", lambda app, kwargs: litestar_mount.add_plugin(kwargs)
+            )
+        except ImportError:
+            pass
+
     def _uninstrument(self, **kwargs: Any) -> None:
-        for key, (cls, original) in list(_ORIGINALS.items()):
-            cls.__init__ = original
+        for key, (cls, name, original) in list(_ORIGINALS.items()):
+            setattr(cls, name, original)
             del _ORIGINALS[key]

@@ -7,9 +7,12 @@ stable keys. Each reader below tries the stable key first and falls back to the 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, Optional
 from urllib.parse import urlsplit
+
+from otel_actuator.bridge import django_routes
 
 #: Scopes whose SERVER spans and duration metrics describe HTTP requests served by the application.
 HTTP_SERVER_SCOPES = frozenset(
@@ -28,14 +31,21 @@ HTTP_SERVER_SCOPES = frozenset(
     }
 )
 
-#: Scopes whose old-mode ``http.target`` metric attribute holds the route template, not the raw path.
+#: Scopes whose old-mode ``http.target`` metric attribute holds the route template, not the raw path
+#: (the ASGI middleware, which Starlette and Litestar use too, sets it only from a matched route).
 ROUTE_IN_TARGET_SCOPES = frozenset(
     {
         "opentelemetry.instrumentation.fastapi",
         "opentelemetry.instrumentation.flask",
+        "opentelemetry.instrumentation.asgi",
+        "opentelemetry.instrumentation.starlette",
         "opentelemetry.instrumentation.tornado",
     }
 )
+
+DJANGO_SCOPE = "opentelemetry.instrumentation.django"
+STARLETTE_SCOPE = "opentelemetry.instrumentation.starlette"
+_CONVERTER = re.compile(r"\{(\w+):[^{}]+\}")
 
 REQUEST_HEADER_PREFIX = "http.request.header."
 RESPONSE_HEADER_PREFIX = "http.response.header."
@@ -68,6 +78,14 @@ def route(attributes: Attributes, scope_name: str) -> Optional[str]:
     value = attributes.get("http.route")
     if not value and scope_name in ROUTE_IN_TARGET_SCOPES:
         value = attributes.get("http.target")
+    if scope_name == DJANGO_SCOPE:
+        # Django reports its own pattern syntax, in http.target in old-mode metrics (the raw path when
+        # nothing matched).
+        return django_routes.template(str(value or attributes.get("http.target") or "/"))
+    if value and scope_name == STARLETTE_SCOPE:
+        # Spans and stable-mode metrics carry Starlette's route.path (``/users/{id:int}``), old-mode
+        # metrics its path_format (``/users/{id}``): one template for both.
+        return _CONVERTER.sub(r"{\1}", str(value))
     return str(value) if value else None
 
 

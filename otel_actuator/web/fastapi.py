@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Optional
+from contextvars import ContextVar
+from typing import Any, Callable, Optional
 
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match
@@ -19,6 +20,10 @@ from otel_actuator.web.startup_steps import time_asgi_app
 _METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
+#: The endpoint template of the request the actuator's route just matched (see ``ActuatorRoute.path``).
+_matched: ContextVar[Optional[str]] = ContextVar("otel_actuator_matched_template", default=None)
+
+
 class ActuatorRoute(BaseRoute):
     """One route matching the base path and everything below it, placed first in the app's routes.
 
@@ -30,17 +35,31 @@ class ActuatorRoute(BaseRoute):
     def __init__(self, actuator: Actuator, router: Any = None, *, on_app_port: bool = True) -> None:
         self.actuator = actuator
         self.asgi = ActuatorASGI(actuator.dispatcher)
-        self.path = actuator.settings.base_path.rstrip("/") + "/{*path}"
+        self.pattern = actuator.settings.base_path.rstrip("/") + "/{*path}"
         self.name = "otel_actuator"
         self.automatic = False
         self.on_app_port = on_app_port
         self._router = router
         self._guard: Optional[tuple[list[Any], Any]] = None
 
+    @property
+    def path(self) -> str:
+        """The catch-all pattern; right after a match, the endpoint's template.
+
+        The FastAPI and Starlette instrumentations name a request's ``http.route`` (spans, stable-mode
+        metrics) by reading ``path`` of the route whose ``matches`` said FULL, before routing it.
+        """
+        return _matched.get() or self.pattern
+
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if self.on_app_port and scope["type"] == "http" and self.asgi.owns(_route_path(scope)):
+            _matched.set(self._template(scope))
             return Match.FULL, {}
         return Match.NONE, {}
+
+    def _template(self, scope: Scope) -> Optional[str]:
+        dispatcher = self.asgi.dispatcher
+        return dispatcher.route_template(_route_path(scope)[len(dispatcher.policy.base_path.rstrip("/")) :])
 
     def url_path_for(self, name: str, /, **path_params: Any) -> Any:
         from starlette.routing import NoMatchFound
@@ -48,11 +67,10 @@ class ActuatorRoute(BaseRoute):
         raise NoMatchFound(name, path_params)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        # OpenTelemetry's ASGI middleware reads the metric's route from ``scope["route"].path_format``
-        # once the response is sent: name the endpoint's template, not this catch-all route.
-        dispatcher = self.asgi.dispatcher
-        base = dispatcher.policy.base_path.rstrip("/")
-        template = dispatcher.route_template(_route_path(scope)[len(base) :])
+        _matched.set(None)  # the mappings endpoint reads the catch-all pattern
+        # OpenTelemetry's ASGI middleware reads the old-mode metric's route from
+        # ``scope["route"].path_format`` once the response is sent: name the endpoint's template too.
+        template = self._template(scope)
         if template is not None:
             scope["route"] = _RouteTemplate(template)
         guard = self._guarded()
@@ -110,28 +128,6 @@ def mount_fastapi(app: Any, actuator: Optional[Actuator] = None, settings: Optio
     return install(app, actuator, settings, automatic=False)
 
 
-def install(
-    app: Any, actuator: Optional[Actuator] = None, settings: Optional[Settings] = None, *, automatic: bool
-) -> Actuator:
-    """``mount_fastapi``, and the zero-code instrumentor's mount (``automatic``), which an explicit one replaces."""
-    from otel_actuator import boot
-
-    route = next((r for r in app.router.routes if isinstance(r, ActuatorRoute)), None)
-    if route is not None:
-        if not route.automatic or automatic or (actuator is None and settings is None):
-            return route.actuator
-        app.router.routes.remove(route)
-        boot.retire(route.actuator)
-    actuator = boot.prepare(actuator, settings, instrument_app=lambda: instrument_fastapi(app))
-    actuator.sources.mappings = lambda: fastapi_mappings(app.routes)
-    route = ActuatorRoute(actuator, app.router, on_app_port=boot.serves_on_app_port(actuator.settings))
-    route.automatic = automatic
-    app.router.routes.insert(0, route)
-    boot.start(actuator)
-    time_asgi_app(app, actuator)
-    return actuator
-
-
 def instrument_fastapi(app: Any) -> None:
     """The contrib FastAPI instrumentation on this app (one mount call, no ``opentelemetry-instrument``)."""
     from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
@@ -140,7 +136,38 @@ def instrument_fastapi(app: Any) -> None:
     FastAPIInstrumentor.instrument_app(app, exclude_spans=["receive", "send"])
 
 
-def fastapi_mappings(routes: Sequence[Any]) -> list[RouteMapping]:
+def install(
+    app: Any,
+    actuator: Optional[Actuator] = None,
+    settings: Optional[Settings] = None,
+    *,
+    automatic: bool,
+    instrument: Callable[[Any], None] = instrument_fastapi,
+    framework: str = "FastAPI",
+) -> Actuator:
+    """``mount_fastapi``, and the zero-code instrumentor's mount (``automatic``), which an explicit one replaces.
+
+    ``instrument`` and ``framework`` are what differs for a plain Starlette app (``mount_starlette``).
+    """
+    from otel_actuator import boot
+
+    route = next((r for r in app.router.routes if isinstance(r, ActuatorRoute)), None)
+    if route is not None:
+        if not route.automatic or automatic or (actuator is None and settings is None):
+            return route.actuator
+        app.router.routes.remove(route)
+        boot.retire(route.actuator)
+    actuator = boot.prepare(actuator, settings, instrument_app=lambda: instrument(app))
+    actuator.sources.mappings = lambda: fastapi_mappings(app.routes, framework)
+    route = ActuatorRoute(actuator, app.router, on_app_port=boot.serves_on_app_port(actuator.settings))
+    route.automatic = automatic
+    app.router.routes.insert(0, route)
+    boot.start(actuator)
+    time_asgi_app(app, actuator)
+    return actuator
+
+
+def fastapi_mappings(routes: Sequence[Any], framework: str = "FastAPI") -> list[RouteMapping]:
     mappings: list[RouteMapping] = []
     for route in routes:
         path = getattr(route, "path", None)
@@ -157,7 +184,7 @@ def fastapi_mappings(routes: Sequence[Any]) -> list[RouteMapping]:
                 handler=f"{module}.{name}" if module else name,
                 handler_class=module,
                 handler_name=name,
-                framework="FastAPI",
+                framework=framework,
             )
         )
     return mappings

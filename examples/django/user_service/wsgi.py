@@ -1,0 +1,10 @@
+"""The WSGI application (gunicorn, runserver)."""
+
+from __future__ import annotations
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "user_service.settings")
+application = get_wsgi_application()
