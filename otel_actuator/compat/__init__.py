@@ -12,6 +12,7 @@ from __future__ import annotations
 from otel_actuator.compat.auth import Auth, BasicAuth
 from otel_actuator.compat.endpoints import Endpoints
 from otel_actuator.compat.health import (
+    CompositeHealthProvider,
     DbHealthProvider,
     HealthDetails,
     HealthProvider,
@@ -24,6 +25,7 @@ from otel_actuator.compat.pyctuator import Pyctuator
 __all__ = [
     "Auth",
     "BasicAuth",
+    "CompositeHealthProvider",
     "DbHealthProvider",
     "Endpoints",
     "HealthDetails",

@@ -31,8 +31,6 @@ DEFAULT_DISK_THRESHOLD = 100 * 1024 * 1024
 DEFAULT_LOGFILE_MAX_SIZE = 10000
 DEFAULT_LOGFILE_FORMAT = "%(asctime)s  %(levelname)-5s %(process)d -- [%(threadName)s] %(module)s: %(message)s"
 
-_INSTANCES = "/instances"
-
 _PYCTUATOR_DEFAULTS: Mapping[str, Any] = {
     "exposure_include": EXPOSED_IDS,
     "health_show_details": SHOW_ALWAYS,
@@ -79,25 +77,18 @@ def actuator_settings(arguments: Arguments, environ: Optional[Mapping[str, str]]
     return dataclasses.replace(base, **values)
 
 
-def registration_settings(arguments: Arguments, settings: Settings) -> Optional[Settings]:
-    """The registrar's settings, or None when there is no ``registration_url``."""
-    if arguments.registration_url is None:
+def registration_target(arguments: Arguments) -> Optional[str]:
+    """The URL registrations are POSTed to, as given; None without one. Checked before anything starts."""
+    url = arguments.registration_url
+    if url is None:
         return None
-    urls = instance_urls(arguments)
-    values: dict[str, Any] = {
-        "admin_url": (admin_base_url(arguments.registration_url),),
-        "admin_interval": float(arguments.registration_interval_sec),
-        "admin_service_url": urls.service_url,
-        "admin_management_url": urls.management_url,
-        "admin_health_url": urls.health_url,
-    }
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"registration_url {url!r} is not an http(s) URL, such as http://localhost:8080/instances")
     auth = arguments.registration_auth
-    if isinstance(auth, BasicAuth):
-        values["admin_username"] = auth.username
-        values["admin_password"] = auth.password or ""
-    elif auth is not None:
+    if auth is not None and not isinstance(auth, BasicAuth):
         raise TypeError(f"registration_auth must be a BasicAuth, got {type(auth).__name__}")
-    return dataclasses.replace(settings, **values)
+    return url
 
 
 def base_path(pyctuator_endpoint_url: str) -> str:
@@ -109,17 +100,6 @@ def base_path(pyctuator_endpoint_url: str) -> str:
             "whole application; give it one, such as http://host:8000/pyctuator"
         )
     return path
-
-
-def admin_base_url(registration_url: str) -> str:
-    """Pyctuator posts to the full ``.../instances`` URL; the registrar wants the SBA base URL before it."""
-    url = registration_url.rstrip("/")
-    if not url.endswith(_INSTANCES):
-        raise ValueError(
-            f"registration_url {registration_url!r} must be Spring Boot Admin's instances URL, "
-            "such as http://localhost:8080/instances"
-        )
-    return url[: -len(_INSTANCES)]
 
 
 def instance_urls(arguments: Arguments) -> InstanceUrls:

@@ -13,8 +13,6 @@ import ssl
 from collections.abc import Mapping
 from typing import Any, Callable, Optional
 
-from otel_actuator.actuator import Actuator
-from otel_actuator.admin.registrar import Registrar
 from otel_actuator.compat.appinfo import AppInfoContributor, flattened
 from otel_actuator.compat.arguments import (
     DEFAULT_DISK_THRESHOLD,
@@ -23,14 +21,17 @@ from otel_actuator.compat.arguments import (
     Arguments,
     actuator_settings,
     instance_urls,
-    registration_settings,
+    registration_target,
 )
 from otel_actuator.compat.auth import Auth
 from otel_actuator.compat.endpoints import Endpoints
+from otel_actuator.compat.facade import PyctuatorActuator
 from otel_actuator.compat.health.health_provider import HealthProvider, IndicatorProvider, ProviderIndicator
+from otel_actuator.compat.impl.spring_boot_admin_registration import BootAdminRegistrationHandler
 from otel_actuator.compat.mounting import Customizer, framework_of, mount
 from otel_actuator.compat.registration import start_registration
 from otel_actuator.compat.telemetry import Telemetry, instrument, telemetry_for
+from otel_actuator.settings import Settings
 
 _logger = logging.getLogger("otel_actuator")
 
@@ -79,31 +80,37 @@ class Pyctuator:
             disabled_endpoints=disabled_endpoints,
         )
         settings = actuator_settings(arguments)
-        admin_settings = registration_settings(arguments, settings)  # fails on a bad URL before anything starts
+        target = registration_target(arguments)  # fails on a bad URL before anything starts
         self.auto_deregister = auto_deregister
         self.telemetry: Telemetry = telemetry_for(settings)
         instrument(app, framework, self.telemetry)
-        actuator = Actuator(settings)
+        actuator = PyctuatorActuator(settings)
         self.telemetry.bridge.attach(actuator)
+        actuator.use_pyctuator_sources()
         self._info = AppInfoContributor(additional_app_info)
         actuator.add_info_contributor(self._info)
         self.actuator = mount(app, framework, actuator, customizer)
-        self._registrar: Optional[Registrar] = None
-        if admin_settings is not None:
-            self._registrar = start_registration(
-                admin_settings,
+        #: Pyctuator's name for the registration: ``stop()`` it, ``deregister_from_admin_server()``.
+        self.boot_admin_registration_handler: Optional[BootAdminRegistrationHandler] = None
+        if target is not None:
+            self.boot_admin_registration_handler = start_registration(
+                target,
+                registration_auth,
+                app_name,
                 instance_urls(arguments),
-                resource_attributes=self.actuator.resource_attributes,
-                metadata=metadata,
+                registration_interval_sec,
+                metadata={**_credentials(settings), **(metadata or {})},
                 ssl_context=ssl_context,
                 auto_deregister=auto_deregister,
+                timeout=settings.admin_timeout,
             )
 
     def stop(self) -> None:
         """Stop registering; deregister too unless ``auto_deregister`` was turned off. The endpoints stay."""
-        if self._registrar is not None:
-            self._registrar.stop(deregister=self.auto_deregister)
-            self._registrar = None
+        handler = self.boot_admin_registration_handler
+        if handler is not None:
+            handler.stop(deregister=self.auto_deregister)
+            self.boot_admin_registration_handler = None
 
     def register_health_provider(self, provider: HealthProvider) -> None:
         """Add a health component named ``provider.get_name()``; one registered under that name is replaced."""
@@ -131,3 +138,10 @@ class Pyctuator:
         time: Optional[_dt.datetime] = None,
     ) -> None:
         self._info.set_build(artifact=artifact, group=group, name=name, version=version, time=time)
+
+
+def _credentials(settings: Settings) -> dict[str, str]:
+    """SBA calls endpoints the actuator's own credentials protect with these (Pyctuator had none to send)."""
+    if settings.username is None or settings.password is None:
+        return {}
+    return {"user.name": settings.username, "user.password": settings.password}

@@ -1,7 +1,8 @@
 """Registration with Spring Boot Admin, started the moment a Pyctuator is built, as Pyctuator did.
 
-The registrar runs on its own thread: construction never waits for SBA. With ``auto_deregister`` the
-instance is removed on the way out: at exit, and on SIGTERM (which Pyctuator missed under uvicorn).
+The handler runs on its own thread: construction never waits for SBA. With ``auto_deregister`` the
+instance is removed on the way out: at exit, on SIGTERM (which Pyctuator missed under uvicorn) and when
+the global tracer provider shuts down.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from typing import Any, Optional, Union
 
 from otel_actuator import boot
 from otel_actuator.admin.payload import InstanceUrls
-from otel_actuator.admin.registrar import Registrar
-from otel_actuator.settings import Settings
+from otel_actuator.compat.auth import Auth
+from otel_actuator.compat.impl.spring_boot_admin_registration import BootAdminRegistrationHandler, StopAtExit
 
 #: Pyctuator's switch to skip certificate checks towards SBA (for tests with self-signed certificates).
 NO_CERT_VARIABLE = "PYCTUATOR_REGISTRATION_NO_CERT"
@@ -30,19 +31,27 @@ def verification(ssl_context: Optional[ssl.SSLContext], environ: Optional[Mappin
 
 
 def start_registration(
-    settings: Settings,
+    registration_url: str,
+    registration_auth: Optional[Auth],
+    application_name: str,
     urls: InstanceUrls,
+    interval: float,
     *,
-    resource_attributes: Mapping[str, Any],
     metadata: Optional[Mapping[str, Any]],
     ssl_context: Optional[ssl.SSLContext],
     auto_deregister: bool,
-) -> Registrar:
-    return boot.start_registration(
-        settings,
-        boot.fixed_urls(urls),
-        resource_attributes=resource_attributes,
+    timeout: float,
+) -> BootAdminRegistrationHandler:
+    handler = BootAdminRegistrationHandler(
+        registration_url,
+        registration_auth,
+        application_name,
+        urls,
+        interval,
         metadata=metadata,
         verify=verification(ssl_context),
-        deregister_at_exit=auto_deregister,
+        timeout=timeout,
     )
+    handler.start()
+    boot.stop_at_exit(StopAtExit(handler, auto_deregister))
+    return handler

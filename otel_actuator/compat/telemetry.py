@@ -12,6 +12,7 @@ Logs need no provider: the log file is fed by a logging handler on the root logg
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,17 @@ _logger = logging.getLogger("otel_actuator")
 
 FASTAPI = "fastapi"
 FLASK = "flask"
+AIOHTTP = "aiohttp"
+TORNADO = "tornado"
+#: The contrib package instrumenting each framework, for the message when it is missing.
+_INSTRUMENTATIONS = {AIOHTTP: "aiohttp-server"}
+
+#: Pyctuator recorded every request and response header in httptrace (secrets masked): OpenTelemetry
+#: captures none unless asked. The exchange recorder masks Authorization, Cookie and secret-looking names.
+CAPTURED_HEADERS = {
+    "OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_SERVER_REQUEST": ".*",
+    "OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_SERVER_RESPONSE": ".*",
+}
 
 
 @dataclass(frozen=True)
@@ -68,24 +80,52 @@ def instrument(app: Any, framework: str, telemetry: Telemetry) -> bool:
     """Instrument ``app`` with the telemetry's providers unless it already is; False when it cannot be."""
     if is_instrumented(app):
         return True
+    for name, value in CAPTURED_HEADERS.items():
+        os.environ.setdefault(name, value)
     tracer_provider, meter_provider = telemetry.tracer_provider, telemetry.meter_provider
     try:
         if framework == FASTAPI:
             from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
             FastAPIInstrumentor.instrument_app(app, tracer_provider=tracer_provider, meter_provider=meter_provider)
-        else:
+        elif framework == FLASK:
             from opentelemetry.instrumentation.flask import FlaskInstrumentor
 
             FlaskInstrumentor.instrument_app(  # type: ignore[no-untyped-call]
                 app, tracer_provider=tracer_provider, meter_provider=meter_provider
             )
+        elif framework == AIOHTTP:
+            _instrument_aiohttp(app, tracer_provider)
+        else:
+            from opentelemetry.instrumentation.tornado import TornadoInstrumentor
+
+            instrumentor = TornadoInstrumentor()  # type: ignore[no-untyped-call]
+            if instrumentor.is_instrumented_by_opentelemetry:
+                # It instruments the process, bound to one pair of providers: the latest Pyctuator's.
+                instrumentor.uninstrument()
+            instrumentor.instrument(tracer_provider=tracer_provider, meter_provider=meter_provider)
     except ImportError:
+        package = _INSTRUMENTATIONS.get(framework, framework)
         _logger.warning(
             "opentelemetry-instrumentation-%s is not installed (pip install 'otel-actuator[%s]'): "
             "http.server.requests and the HTTP exchanges stay empty",
-            framework,
+            package,
             framework,
         )
         return False
     return True
+
+
+def _instrument_aiohttp(app: Any, tracer_provider: trace.TracerProvider) -> None:
+    """The aiohttp-server middleware on this app; its metrics go to the global meter provider (it takes no other)."""
+    from opentelemetry.instrumentation import aiohttp_server
+
+    # Its old-convention duration metric has no route at all (the mode is fixed by the first instrumentor).
+    os.environ.setdefault("OTEL_SEMCONV_STABILITY_OPT_IN", "http")
+    instrumentor = aiohttp_server.AioHttpServerInstrumentor()
+    if not instrumentor.is_instrumented_by_opentelemetry:
+        instrumentor.instrument(tracer_provider=tracer_provider)
+    # An app built after the first instrumentation has its middleware already, bound to the global provider.
+    for middleware in [m for m in app.middlewares if getattr(m, "__module__", "") == aiohttp_server.__name__]:
+        app.middlewares.remove(middleware)
+    app.middlewares.insert(0, aiohttp_server.create_aiohttp_middleware(tracer_provider=tracer_provider))

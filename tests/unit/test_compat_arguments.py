@@ -7,14 +7,13 @@ from typing import Any
 
 import pytest
 
-from otel_actuator.compat import BasicAuth, Endpoints
+from otel_actuator.compat import Endpoints
 from otel_actuator.compat.arguments import (
     Arguments,
     actuator_settings,
-    admin_base_url,
     base_path,
     instance_urls,
-    registration_settings,
+    registration_target,
 )
 from otel_actuator.compat.auth import Auth
 from otel_actuator.compat.endpoints import EXPOSED_IDS, endpoint_ids
@@ -52,20 +51,17 @@ def test_an_endpoint_url_without_a_path_is_refused(url: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("url", "base"),
-    [
-        ("http://localhost:8080/instances", "http://localhost:8080"),
-        ("http://localhost:8080/instances/", "http://localhost:8080"),
-        ("https://ops.example.com/sba/instances", "https://ops.example.com/sba"),
-    ],
+    "url",
+    ["http://localhost:8080/instances", "http://gateway.example.com/sba/register", "https://ops.example.com/admin/"],
 )
-def test_registration_url_loses_its_instances_suffix(url: str, base: str) -> None:
-    assert admin_base_url(url) == base
+def test_any_registration_url_is_posted_to_as_given(url: str) -> None:
+    assert registration_target(arguments(registration_url=url)) == url
 
 
-def test_a_registration_url_that_is_not_the_instances_url_is_refused() -> None:
-    with pytest.raises(ValueError, match="instances URL"):
-        admin_base_url("http://localhost:8080/register")
+@pytest.mark.parametrize("url", ["localhost:8080/instances", "ftp://sba/instances", "http:///instances"])
+def test_a_registration_url_that_is_no_http_url_is_refused(url: str) -> None:
+    with pytest.raises(ValueError, match="http"):
+        registration_target(arguments(registration_url=url))
 
 
 def test_pyctuator_defaults_expose_everything_it_had_with_details_and_values() -> None:
@@ -144,34 +140,13 @@ def test_arguments_win_over_the_environment() -> None:
     assert settings.port is None
 
 
-def test_registration_settings_carry_urls_interval_and_auth() -> None:
-    args = arguments(registration_interval_sec=2.5, registration_auth=BasicAuth("sba", "pw"))
-    settings = registration_settings(args, actuator_settings(args, {}))
-    assert settings is not None
-    assert settings.admin_url == ("http://localhost:8080",)
-    assert settings.admin_interval == 2.5
-    assert (settings.admin_username, settings.admin_password) == ("sba", "pw")
-    assert settings.admin_service_url == "http://host.docker.internal:8000/"
-    assert settings.admin_management_url == "http://host.docker.internal:8000/pyctuator"
-    assert settings.admin_health_url == "http://host.docker.internal:8000/pyctuator/health"
-
-
-def test_basic_auth_without_password_sends_an_empty_one() -> None:
-    args = arguments(registration_auth=BasicAuth("sba", None))
-    settings = registration_settings(args, actuator_settings(args, {}))
-    assert settings is not None
-    assert (settings.admin_username, settings.admin_password) == ("sba", "")
-
-
 def test_no_registration_url_means_no_registration() -> None:
-    args = arguments(registration_url=None)
-    assert registration_settings(args, actuator_settings(args, {})) is None
+    assert registration_target(arguments(registration_url=None)) is None
 
 
 def test_an_unknown_auth_kind_is_refused() -> None:
-    args = arguments(registration_auth=Auth())
     with pytest.raises(TypeError, match="BasicAuth"):
-        registration_settings(args, actuator_settings(args, {}))
+        registration_target(arguments(registration_auth=Auth()))
 
 
 def test_instance_urls_are_the_ones_pyctuator_sent() -> None:

@@ -75,8 +75,8 @@ def require_user(credentials: Annotated[HTTPBasicCredentials, Depends(security)]
         raise HTTPException(status_code=401, headers={"WWW-Authenticate": "Basic"})
 
 
-def test_anything_but_a_fastapi_or_flask_app_is_refused() -> None:
-    with pytest.raises(OSError, match="not a FastAPI or Flask application"):
+def test_anything_but_a_supported_app_is_refused() -> None:
+    with pytest.raises(OSError, match="not a FastAPI, Flask, aiohttp or Tornado application"):
         Pyctuator(object(), "x", APP_URL, ENDPOINT_URL, None)
 
 

@@ -2,8 +2,22 @@
 
 from __future__ import annotations
 
-from otel_actuator.compat.health.db_health_provider import DbHealthProvider
+from otel_actuator.compat.health.composite_health_provider import CompositeHealthProvider, CompositeHealthStatus
+from otel_actuator.compat.health.db_health_provider import DbHealthDetails, DbHealthProvider, DbHealthStatus
 from otel_actuator.compat.health.health_provider import HealthDetails, HealthProvider, HealthStatus, Status
-from otel_actuator.compat.health.redis_health_provider import RedisHealthProvider
+from otel_actuator.compat.health.redis_health_provider import RedisHealthDetails, RedisHealthProvider, RedisHealthStatus
 
-__all__ = ["DbHealthProvider", "HealthDetails", "HealthProvider", "HealthStatus", "RedisHealthProvider", "Status"]
+__all__ = [
+    "CompositeHealthProvider",
+    "CompositeHealthStatus",
+    "DbHealthDetails",
+    "DbHealthProvider",
+    "DbHealthStatus",
+    "HealthDetails",
+    "HealthProvider",
+    "HealthStatus",
+    "RedisHealthDetails",
+    "RedisHealthProvider",
+    "RedisHealthStatus",
+    "Status",
+]

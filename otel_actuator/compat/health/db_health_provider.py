@@ -6,10 +6,25 @@ details (``database``, ``validationQuery``); an ``AsyncEngine`` works too.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Optional
 
-from otel_actuator.compat.health.health_provider import IndicatorProvider
+from otel_actuator.compat.health.health_provider import HealthDetails, HealthStatus, IndicatorProvider, Status
 from otel_actuator.health.db import db_indicator
+
+
+@dataclass
+class DbHealthDetails(HealthDetails):
+    """Pyctuator's details type, for providers written against it (this provider reports Spring Boot's)."""
+
+    engine: str
+    failure: Optional[str] = None
+
+
+@dataclass
+class DbHealthStatus(HealthStatus):
+    status: Status
+    details: DbHealthDetails
 
 
 class DbHealthProvider(IndicatorProvider):

@@ -6,10 +6,26 @@ clusters work too.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Optional
 
-from otel_actuator.compat.health.health_provider import IndicatorProvider
+from otel_actuator.compat.health.health_provider import HealthDetails, HealthStatus, IndicatorProvider, Status
 from otel_actuator.health.redis import redis_indicator
+
+
+@dataclass
+class RedisHealthDetails(HealthDetails):
+    """Pyctuator's details type, for providers written against it (this provider reports Spring Boot's)."""
+
+    version: Optional[str] = None
+    mode: Optional[str] = None
+    failure: Optional[str] = None
+
+
+@dataclass
+class RedisHealthStatus(HealthStatus):
+    status: Status
+    details: RedisHealthDetails
 
 
 class RedisHealthProvider(IndicatorProvider):

@@ -1,0 +1,1 @@
+"""Twins of Pyctuator's ``pyctuator.impl`` modules that applications reach into."""
