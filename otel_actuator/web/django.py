@@ -234,8 +234,13 @@ def _django_response(response: Response) -> Any:
     else:
         answer = StreamingHttpResponse(response.stream.chunks, status=response.status)
         answer["Content-Length"] = str(response.content_length)
+    # Django's own defaults (Content-Type) give way; a header the actuator repeats is joined.
+    joined: dict[str, tuple[str, str]] = {}
     for name, value in response.headers:
-        answer[name] = f"{answer[name]}, {value}" if name in answer else value
+        key = name.lower()
+        joined[key] = (name, f"{joined[key][1]}, {value}") if key in joined else (name, value)
+    for name, value in joined.values():
+        answer[name] = value
     return answer
 
 

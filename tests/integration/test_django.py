@@ -76,11 +76,17 @@ ROOT_URLCONF = "guarded_urls"
 
 
 def test_csrf_protection_still_guards_the_project(tmp_path: Path) -> None:
-    """The actuator's views are exempt; a project view that is not refuses a token-less POST."""
+    """The actuator's views are exempt; a project view that is not refuses a token-less POST.
+
+    The actuator's responses carry its own headers.
+    """
     (tmp_path / "guarded_urls.py").write_text(GUARDED_URLS)
     (tmp_path / "guarded_settings.py").write_text(GUARDED_SETTINGS)
     env = {**IN_CODE, **_settings("guarded_settings", tmp_path)}
     with launch(SERVERS["runserver"], env) as app, app.client() as http:
         assert http.post("/guarded").status_code == 403
+        # The actuator's headers, not Django's defaults (SBA refuses a health answer typed text/html).
+        v3 = "application/vnd.spring-boot.actuator.v3+json"
+        assert http.get("/actuator/health", headers={"Accept": v3}).headers["content-type"] == v3
         assert http.post("/actuator/loggers/user_service", json={"configuredLevel": "WARN"}).status_code == 204
         assert http.get("/actuator/loggers/user_service").json()["configuredLevel"] == "WARN"
