@@ -1,10 +1,10 @@
 """Registers this process with Netflix Eureka, renews its lease every interval, reports its health status
 and deregisters on the way out, so SBA servers that discover through Eureka list it.
 
-The rules of the SBA registrar hold here too: one daemon thread with one reused httpx client, so the
-application never waits for Eureka; nothing raises into the application; failures back off
-exponentially with jitter, the first of a streak logged at WARN; ``stop`` is bounded in time; a child
-forked from the registering process neither renews nor deregisters its parent's instance.
+The life cycle is the SBA registrar's (:mod:`otel_actuator.admin.background`): one daemon thread with
+one reused httpx client, so the application never waits for Eureka; nothing raises into the application;
+failures back off exponentially with jitter, the first of a streak logged at WARN; ``stop`` is bounded in
+time; a child forked from the registering process neither renews nor deregisters its parent's instance.
 
 Eureka servers replicate to each other, so one registration is enough: the URLs are tried in turn and
 the first that answers is kept. A heartbeat answered 404 (Eureka restarted, or another server of the
@@ -16,18 +16,15 @@ between UP and OUT_OF_SERVICE it passes through DOWN, the one status Eureka alwa
 from __future__ import annotations
 
 import logging
-import os
-import random
 import ssl
-import threading
 import time
-import weakref
 from collections.abc import Mapping
 from typing import Any, Callable, Optional, Union
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import httpx
 
+from otel_actuator.admin.background import BackgroundRegistrar
 from otel_actuator.admin.eureka_payload import STATUSES, instance_info, ip_address_of
 from otel_actuator.admin.payload import InstanceUrls, UrlResolver
 from otel_actuator.admin.registrar import _untraced
@@ -38,16 +35,11 @@ _logger = logging.getLogger("otel_actuator.admin.eureka")
 #: The instance's health as Eureka statuses: UP, DOWN or OUT_OF_SERVICE (anything else counts as UNKNOWN).
 HealthStatus = Callable[[], str]
 
-_registrars: weakref.WeakSet[EurekaRegistrar] = weakref.WeakSet()
-
-_WAIT_FOR_SERVER = 0.5
-#: Longest wait, in ``stop``, for a call in flight, and the whole time the DELETE may take.
-_MAX_STOP_WAIT = 2.0
-_FIRST_BACKOFF = 1.0
-_MAX_BACKOFF = 60.0
+#: The whole time the DELETE may take.
+_MAX_DEREGISTER_WAIT = 2.0
 
 
-class EurekaRegistrar:
+class EurekaRegistrar(BackgroundRegistrar):
     """Keeps one instance registered with the first Eureka server of ``settings.eureka_url`` that answers.
 
     ``urls`` is called before each round and returns None while the application does not listen yet.
@@ -67,8 +59,15 @@ class EurekaRegistrar:
         """``verify`` checks Eureka's certificate: True (system CAs), an SSL context, or False (no check)."""
         if not settings.eureka_url:
             raise ValueError("OTEL_ACTUATOR_EUREKA_URL is not set: there is no Eureka server to register with")
+        super().__init__(
+            urls,
+            interval=settings.eureka_interval,
+            timeout=settings.eureka_timeout,
+            thread_name="otel-actuator-eureka",
+            logger=_logger,
+            recovered="Eureka answers again after %d failed round(s)",
+        )
         self.settings = settings
-        self._resolve = urls
         self._resource = dict(resource_attributes or {})
         self._health_status = health_status
         auth = None
@@ -89,75 +88,26 @@ class EurekaRegistrar:
         )
         self._servers = [url.rstrip("/") for url in settings.eureka_url]
         self._preferred = 0
-        self._stop = threading.Event()
-        self._lock = threading.Lock()
-        self._thread: Optional[threading.Thread] = None
-        self._stopped = False
-        self._failures = 0
         self._document: Optional[dict[str, Any]] = None
         self._listed_status: Optional[str] = None
         #: (app, instance id) while Eureka holds our registration.
         self.registered: Optional[tuple[str, str]] = None
-        _registrars.add(self)
 
-    # -- lifecycle ----------------------------------------------------------------------------
+    def _round(self, urls: InstanceUrls) -> bool:
+        try:
+            ok = self.renew(urls)
+        except Exception:  # a bug here must not end the thread: the instance would silently expire
+            _logger.exception("Eureka round failed")
+            ok = False
+        self._note(ok)
+        return ok
 
-    def start(self) -> EurekaRegistrar:
-        with self._lock:
-            if self._thread is None and not self._stopped:
-                self._thread = threading.Thread(target=self._run, name="otel-actuator-eureka", daemon=True)
-                self._thread.start()
-        return self
-
-    def stop(self, *, deregister: bool = True) -> None:
-        """Stop renewing and, by default, deregister; at most a few seconds, whatever Eureka does."""
-        with self._lock:
-            if self._stopped:
-                return
-            self._stopped = True
-        self._stop.set()
-        thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            # A registration landing after the DELETE would leave the instance listed until its lease expires.
-            thread.join(timeout=min(self.settings.eureka_timeout, _MAX_STOP_WAIT))
-        if deregister:
-            self.deregister()
-        if thread is None or not thread.is_alive():
-            self._client.close()
-            self._health_client.close()
-
-    def _disown(self) -> None:
-        """In a forked child: the parent renews and removes the registration; this copy does neither."""
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._stop.set()
-        self._stopped = True
+    def _forget(self) -> None:
         self.registered = None
 
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive() and not self._stop.is_set()
-
-    # -- work ---------------------------------------------------------------------------------
-
-    def _run(self) -> None:
-        delay = 0.0
-        while not self._stop.wait(delay):
-            try:
-                urls = self._resolve()
-            except Exception:
-                _logger.debug("could not work out this instance's URLs yet", exc_info=True)
-                urls = None
-            if urls is None:
-                delay = _WAIT_FOR_SERVER
-                continue
-            try:
-                ok = self.renew(urls)
-            except Exception:  # a bug here must not end the thread: the instance would silently expire
-                _logger.exception("Eureka round failed")
-                ok = False
-            self._note(ok)
-            delay = self.settings.eureka_interval if ok else self._backoff()
+    def _close(self) -> None:
+        self._client.close()
+        self._health_client.close()
 
     def renew(self, urls: InstanceUrls) -> bool:
         """One round: a heartbeat, or a registration when there is none yet or the status or URLs changed."""
@@ -275,7 +225,7 @@ class EurekaRegistrar:
         if self.registered is None:
             return
         app, instance = self.registered
-        deadline = time.monotonic() + min(self.settings.eureka_timeout, _MAX_STOP_WAIT)
+        deadline = time.monotonic() + min(self.settings.eureka_timeout, _MAX_DEREGISTER_WAIT)
         try:
             response = self._call("DELETE", f"/apps/{quote(app)}/{quote(instance)}", deadline=deadline)
         except Exception as exc:  # e.g. the client closed under us at interpreter exit
@@ -288,23 +238,6 @@ class EurekaRegistrar:
             _logger.warning("deregistration from Eureka answered HTTP %d", response.status_code)
         else:
             _logger.warning("deregistration from Eureka failed: no server answered in time")
-
-    def _backoff(self) -> float:
-        ceiling = min(_MAX_BACKOFF, max(self.settings.eureka_interval, _FIRST_BACKOFF) * 6)
-        base: float = min(ceiling, _FIRST_BACKOFF * 2.0 ** min(self._failures - 1, 16))
-        return base * random.uniform(0.5, 1.0)
-
-    def _note(self, ok: bool) -> None:
-        if ok:
-            if self._failures:
-                _logger.info("Eureka answers again after %d failed round(s)", self._failures)
-            self._failures = 0
-        else:
-            self._failures += 1
-
-    def _log_failure(self, message: str) -> None:
-        level = logging.WARNING if self._failures == 0 else logging.DEBUG
-        _logger.log(level, "%s (retrying with backoff; further failures are logged at DEBUG)", message)
 
 
 def _redacted(url: str) -> str:
@@ -332,12 +265,3 @@ def start_eureka(
     ).start()
     _logger.info("registering with Eureka at %s", ", ".join(_redacted(url) for url in settings.eureka_url))
     return registrar
-
-
-def _disown_after_fork() -> None:
-    for registrar in list(_registrars):
-        registrar._disown()
-
-
-if hasattr(os, "register_at_fork"):  # not on Windows, which cannot fork
-    os.register_at_fork(after_in_child=_disown_after_fork)

@@ -16,31 +16,21 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import random
 import ssl
 import threading
-import weakref
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, Optional, Union
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import httpx
 
+from otel_actuator.admin.background import BackgroundRegistrar
 from otel_actuator.admin.payload import InstanceUrls, UrlResolver, registration
 from otel_actuator.settings import Settings
 
 _logger = logging.getLogger("otel_actuator.admin")
 
-#: Every registrar of this process, so that a forked child can disown them.
-_registrars: weakref.WeakSet[Registrar] = weakref.WeakSet()
-
-_WAIT_FOR_SERVER = 0.5
-#: Longest wait, in ``stop``, for an attempt in flight (an SBA that black-holes must not hold the exit up).
-_MAX_STOP_WAIT = 2.0
-_FIRST_BACKOFF = 1.0
-_MAX_BACKOFF = 60.0
 #: Longest wait for every deregistration together: each read has a timeout, but an SBA that trickles a
 #: byte at a time would reset it forever and hold SIGTERM.
 _DEREGISTER_DEADLINE = 3.0
@@ -48,7 +38,7 @@ _DEREGISTER_DEADLINE = 3.0
 _MAX_ANSWER_BYTES = 65536
 
 
-class Registrar:
+class Registrar(BackgroundRegistrar):
     """Keeps one instance registered with each configured SBA (or the first that answers).
 
     ``urls`` is a resolver called before each attempt; it returns None while the server is not yet
@@ -67,8 +57,15 @@ class Registrar:
         """``verify`` checks SBA's certificate: True (system CAs), an SSL context, or False (no check)."""
         if not settings.admin_url:
             raise ValueError("OTEL_ACTUATOR_ADMIN_URL is not set: there is no Spring Boot Admin to register with")
+        super().__init__(
+            urls,
+            interval=settings.admin_interval,
+            timeout=settings.admin_timeout,
+            thread_name="otel-actuator-registrar",
+            logger=_logger,
+            recovered="Spring Boot Admin answers again after %d failed attempt(s)",
+        )
         self.settings = settings
-        self._resolve = urls
         self._resource = dict(resource_attributes or {})
         self._metadata = dict(metadata or {})
         auth = None
@@ -81,82 +78,24 @@ class Registrar:
             follow_redirects=False,
             verify=verify,
         )
-        self._stop = threading.Event()
-        self._lock = threading.Lock()
-        self._thread: Optional[threading.Thread] = None
-        self._failures = 0
-        self._stopped = False
         self._deregistering: Optional[threading.Thread] = None
         #: admin URL -> (the URL without credentials, the credentials it carried): calls and log lines
         #: use the former, so ``http://user:pw@sba`` never reaches a log (httpx logs each request's URL).
         self._targets = {url: _split_credentials(url) for url in settings.admin_url}
         #: admin base URL -> instance id SBA gave us
         self.registered: dict[str, str] = {}
-        _registrars.add(self)
 
-    # -- lifecycle ----------------------------------------------------------------------------
+    def _round(self, urls: InstanceUrls) -> bool:
+        return self.register_once(urls)
 
-    def start(self) -> Registrar:
-        with self._lock:
-            if self._thread is None and not self._stopped:
-                self._thread = threading.Thread(target=self._run, name="otel-actuator-registrar", daemon=True)
-                self._thread.start()
-        return self
-
-    def stop(self, *, deregister: bool = True) -> None:
-        """Stop re-registering and, by default, deregister. Safe to call more than once."""
-        with self._lock:
-            if self._stopped:
-                return
-            self._stopped = True
-        self._stop.set()
-        thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            # Let an attempt in flight end first: a registration landing after the deregistration would
-            # leave the instance in SBA, and closing the client under it frees its socket for reuse by
-            # another connection while this thread still reads from it.
-            thread.join(timeout=min(self.settings.admin_timeout, _MAX_STOP_WAIT))
-        if deregister:
-            self.deregister()
-        busy = [t for t in (thread, self._deregistering) if t is not None and t.is_alive()]
-        if not busy:
-            self._client.close()  # else a thread still uses it; it is dropped with the thread
-
-    def _disown(self) -> None:
-        """In a forked child: the parent keeps the registration alive and removes it; this copy does neither."""
-        # Fresh synchronization objects: another thread of the parent may have held the old ones at the fork.
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._stop.set()
-        self._stopped = True
+    def _forget(self) -> None:
         self.registered = {}
 
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive() and not self._stop.is_set()
+    def _workers(self) -> Iterable[Optional[threading.Thread]]:
+        return (self._thread, self._deregistering)
 
-    # -- work ---------------------------------------------------------------------------------
-
-    def _run(self) -> None:
-        delay = 0.0
-        while not self._stop.wait(delay):
-            urls = self._safe_resolve()
-            if urls is None:
-                delay = _WAIT_FOR_SERVER
-                continue
-            delay = self.settings.admin_interval if self.register_once(urls) else self._backoff()
-
-    def _safe_resolve(self) -> Optional[InstanceUrls]:
-        try:
-            return self._resolve()
-        except Exception:
-            _logger.debug("could not work out this instance's URLs yet", exc_info=True)
-            return None
-
-    def _backoff(self) -> float:
-        ceiling = min(_MAX_BACKOFF, max(self.settings.admin_interval, _FIRST_BACKOFF) * 6)
-        base: float = min(ceiling, _FIRST_BACKOFF * 2.0 ** min(self._failures - 1, 16))
-        return base * random.uniform(0.5, 1.0)
+    def _close(self) -> None:
+        self._client.close()
 
     def register_once(self, urls: InstanceUrls) -> bool:
         """One registration round; True when at least one SBA accepted (all of them, with register-all)."""
@@ -190,18 +129,6 @@ class Registrar:
             _logger.info("registered with Spring Boot Admin %s as instance %s", base, instance_id)
         self.registered[admin_url] = instance_id
         return instance_id
-
-    def _note(self, ok: bool) -> None:
-        if ok:
-            if self._failures:
-                _logger.info("Spring Boot Admin answers again after %d failed attempt(s)", self._failures)
-            self._failures = 0
-        else:
-            self._failures += 1
-
-    def _log_failure(self, message: str) -> None:
-        level = logging.WARNING if self._failures == 0 else logging.DEBUG
-        _logger.log(level, "%s (retrying with backoff; further failures are logged at DEBUG)", message)
 
     def deregister(self) -> None:
         """DELETE every instance this registrar created, for at most a few seconds in all; failures are logged,
@@ -262,15 +189,6 @@ def _read_bounded(response: httpx.Response) -> bytes:
             raise ValueError(f"the answer is larger than {_MAX_ANSWER_BYTES} bytes")
         chunks.append(chunk)
     return b"".join(chunks)
-
-
-def _disown_after_fork() -> None:
-    for registrar in list(_registrars):
-        registrar._disown()
-
-
-if hasattr(os, "register_at_fork"):  # not on Windows, which cannot fork
-    os.register_at_fork(after_in_child=_disown_after_fork)
 
 
 @contextmanager
