@@ -13,56 +13,25 @@ All are built once by scripts/build-sba.sh (cached in target/) and logged under 
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from functools import cache
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, Callable, Optional
 
 import httpx
 import pytest
 
-from tests.support.requirements import require
 from tests.support.sba import (
     ARTIFACTS,
-    JVM_FLAGS,
-    REPO,
-    SBA_ARGS,
     AdminServer,
     ManagedProcess,
     UserService,
+    built_jar,
     running_admin,
+    start_spring_boot,
     user_service_env,
 )
 from tests.support.servers import free_port
-
-
-@cache
-def _built(variant: str) -> Path:
-    result = subprocess.run(
-        [str(REPO / "scripts" / "build-sba.sh"), variant], cwd=REPO, capture_output=True, text=True, timeout=1800
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"scripts/build-sba.sh {variant} failed:\n{result.stderr[-4000:]}")
-    return Path(result.stdout.strip().splitlines()[-1])
-
-
-def built_jar(variant: str) -> Path:
-    """The jar of a build-sba.sh variant (``eureka``, ``40-eureka``), built on first use."""
-    require(shutil.which("java") is not None, "java (JDK 17+) is needed to run the Eureka and SBA servers")
-    require(shutil.which("mvn") is not None, "mvn is needed to build the Eureka and SBA servers")
-    try:
-        return _built(variant)
-    except RuntimeError as exc:
-        pytest.fail(str(exc), pytrace=False)
-
-
-def _wait_ready(process: ManagedProcess, url: str, what: str, timeout: float) -> None:
-    """Spring Boot's own health answers 200 once the server is ready."""
-    process.wait_until(lambda: httpx.get(url + "/actuator/health", timeout=2.0).status_code == 200, what, timeout)
-
 
 # -- Eureka ----------------------------------------------------------------------------------------
 
@@ -84,12 +53,16 @@ class EurekaServer:
         self._starts = 0
 
     def start(self) -> None:
-        jar = built_jar("eureka")
-        env = {**os.environ, "EUREKA_PORT": str(self.port), "EUREKA_ADDRESS": "127.0.0.1"}
-        log = ARTIFACTS / (f"{self.name}.log" if not self._starts else f"{self.name}-{self._starts + 1}.log")
+        name = self.name if not self._starts else f"{self.name}-{self._starts + 1}"
         self._starts += 1
-        self.process = ManagedProcess(self.name, ["java", *JVM_FLAGS, "-jar", str(jar), *SBA_ARGS], env, log)
-        _wait_ready(self.process, self.root, "the Eureka server to answer", self.timeout)
+        self.process = start_spring_boot(
+            name,
+            built_jar("eureka"),
+            url=self.root,
+            env={**os.environ, "EUREKA_PORT": str(self.port), "EUREKA_ADDRESS": "127.0.0.1"},
+            what="the Eureka server to answer",
+            timeout=self.timeout,
+        )
 
     def kill(self) -> None:
         """SIGKILL: gone at once, with its registry."""
@@ -142,23 +115,9 @@ def eureka_server() -> Iterator[EurekaServer]:
 # -- Spring Boot Admin -----------------------------------------------------------------------------
 
 
-@contextmanager
-def running_discovering_admin(eureka: EurekaServer, timeout: float = 90.0) -> Iterator[AdminServer]:
+def running_discovering_admin(eureka: EurekaServer) -> AbstractContextManager[AdminServer]:
     """An SBA 4.0 that takes no registrations but lists what Eureka lists (DOWN instances included)."""
-    jar = built_jar("40-eureka")
-    port = free_port()
-    env = {**os.environ, "SBA_PORT": str(port), "SBA_ADDRESS": "127.0.0.1", "EUREKA_URL": eureka.url + "/"}
-    process = ManagedProcess(
-        "sba40-eureka", ["java", *JVM_FLAGS, "-jar", str(jar), *SBA_ARGS], env, ARTIFACTS / "sba40-eureka.log"
-    )
-    server = AdminServer(40, f"http://127.0.0.1:{port}", process)
-    try:
-        _wait_ready(process, server.url, "Spring Boot Admin with Eureka discovery to answer", timeout)
-        yield server
-    finally:
-        server.close()
-        process.terminate()
-        process.forget()
+    return running_admin(40, name="sba40-eureka", variant="40-eureka", env={"EUREKA_URL": eureka.url + "/"})
 
 
 @pytest.fixture(scope="session")

@@ -144,49 +144,72 @@ class AdminServer:
 
 
 @cache
-def _built_jar(version: int) -> Path:
+def _built(variant: str) -> Path:
     result = subprocess.run(
-        [str(REPO / "scripts" / "build-sba.sh"), str(version)],
+        [str(REPO / "scripts" / "build-sba.sh"), variant],
         cwd=REPO,
         capture_output=True,
         text=True,
         timeout=1800,
     )
     if result.returncode != 0:
-        raise RuntimeError(f"scripts/build-sba.sh {version} failed:\n{result.stderr[-4000:]}")
+        raise RuntimeError(f"scripts/build-sba.sh {variant} failed:\n{result.stderr[-4000:]}")
     return Path(result.stdout.strip().splitlines()[-1])
 
 
-def admin_jar(version: int) -> Path:
-    require(shutil.which("java") is not None, "java (JDK 17+) is needed to run Spring Boot Admin")
-    require(shutil.which("mvn") is not None, "mvn is needed to build Spring Boot Admin")
+def built_jar(variant: str) -> Path:
+    """The jar of a build-sba.sh variant (``3``, ``41``, ``eureka``, ``40-eureka``), built on first use."""
+    require(shutil.which("java") is not None, "java (JDK 17+) is needed to run Spring Boot Admin and Eureka")
+    require(shutil.which("mvn") is not None, "mvn is needed to build Spring Boot Admin and Eureka")
     try:
-        return _built_jar(version)
+        return _built(variant)
     except RuntimeError as exc:
         pytest.fail(str(exc), pytrace=False)
 
 
+def start_spring_boot(
+    name: str, jar: Path, *, url: str, env: Mapping[str, str], what: str, timeout: float = 90.0
+) -> ManagedProcess:
+    """Run ``jar`` (logging to ``<name>.log``) and wait until Spring Boot's own health at ``url`` answers 200,
+    the sign the server is ready; a server that does not get there is stopped."""
+    process = ManagedProcess(name, ["java", *JVM_FLAGS, "-jar", str(jar), *SBA_ARGS], env, ARTIFACTS / f"{name}.log")
+    try:
+        process.wait_until(lambda: httpx.get(f"{url}/actuator/health", timeout=2.0).status_code == 200, what, timeout)
+    except BaseException:
+        process.terminate()
+        process.forget()
+        raise
+    return process
+
+
 @contextmanager
 def running_admin(
-    version: int, port: Optional[int] = None, name: Optional[str] = None, timeout: float = 90.0
+    version: int,
+    port: Optional[int] = None,
+    name: Optional[str] = None,
+    timeout: float = 90.0,
+    *,
+    variant: Optional[str] = None,
+    env: Optional[Mapping[str, str]] = None,
 ) -> Iterator[AdminServer]:
-    """Start an SBA server (on ``port`` if given), wait until it answers, stop it afterwards."""
-    jar = admin_jar(version)
+    """Start an SBA server (on ``port`` if given), wait until it answers, stop it afterwards.
+
+    ``variant`` is the build-sba.sh variant (the version by default), ``env`` what it adds to the environment
+    and ``name`` names the process and its log.
+    """
+    jar = built_jar(variant or str(version))
     port = port or free_port()
-    env = {**os.environ, "SBA_PORT": str(port), "SBA_ADDRESS": "127.0.0.1"}
-    process = ManagedProcess(
-        f"sba{version}",
-        ["java", *JVM_FLAGS, "-jar", str(jar), *SBA_ARGS],
-        env,
-        ARTIFACTS / f"{name or f'sba{version}'}.log",
+    url = f"http://127.0.0.1:{port}"
+    process = start_spring_boot(
+        name or f"sba{version}",
+        jar,
+        url=url,
+        env={**os.environ, **(env or {}), "SBA_PORT": str(port), "SBA_ADDRESS": "127.0.0.1"},
+        what=f"Spring Boot Admin {version} to answer",
+        timeout=timeout,
     )
-    server = AdminServer(version, f"http://127.0.0.1:{port}", process)
+    server = AdminServer(version, url, process)
     try:
-        process.wait_until(
-            lambda: server.client.get("/actuator/health", timeout=2.0).status_code == 200,
-            f"Spring Boot Admin {version} to answer",
-            timeout,
-        )
         yield server
     finally:
         server.close()
