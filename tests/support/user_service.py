@@ -7,12 +7,15 @@ or zero-code (``opentelemetry-instrument``); the checks are the same for both an
 from __future__ import annotations
 
 import re
+import signal
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import httpx
 
 from tests.integration.test_bad_input import CASES as BAD_INPUT
-from tests.support.launch import Launched
+from tests.support.launch import ZERO_CODE, Launched, launch
 from tests.support.polling import eventually
 from tests.support.requests import json_of
 
@@ -20,6 +23,8 @@ REQUESTS = 3
 NOT_FOUND_REQUESTS = 3
 #: Spans reach a SpanExporter through a BatchSpanProcessor, every 5 s by default.
 QUICK_SPANS = {"OTEL_BSP_SCHEDULE_DELAY": "50"}
+#: The environment of an in-code launch: the example mounts the actuator itself.
+IN_CODE = {"OTEL_SERVICE_NAME": "user-service", "OTEL_ACTUATOR_EXPOSURE_INCLUDE": "*"}
 LOGGER = "user_service"
 
 _CREATED = re.compile(r"created user (?P<name>\S+) \[(?P<trace>[0-9a-f]{32}),[0-9a-f]{16}\]")
@@ -118,3 +123,33 @@ def _check_bad_input(http: httpx.Client) -> None:
     for method, path, kwargs, status in BAD_INPUT:
         response = http.request(method, path, **kwargs)
         assert response.status_code == status, (method, path, response.status_code, response.text[:200])
+
+
+# -- ASGI examples served by uvicorn ----------------------------------------------------------------
+
+
+def uvicorn(directory: Path) -> tuple[str, ...]:
+    """uvicorn serving ``app:app`` of ``directory`` on the launcher's port."""
+    return ("uvicorn", "--app-dir", str(directory), "--port", "$PORT", "app:app")
+
+
+def edited_copy(example: Path, directory: Path, replacements: Mapping[str, str]) -> Path:
+    """``directory``, now holding the example as ``app.py`` with each key (which must be there) replaced."""
+    source = example.read_text()
+    for old, new in replacements.items():
+        assert old in source, old
+        source = source.replace(old, new)
+    (directory / "app.py").write_text(source)
+    return directory
+
+
+def check_served_by_uvicorn(directory: Path, *, zero_code: bool, template: str, user_patterns: set[str]) -> None:
+    """``app.py`` of ``directory`` under uvicorn, in code or zero-code: :func:`check_user_service`, a clean stop."""
+    argv, env = uvicorn(directory), IN_CODE
+    if zero_code:
+        argv, env = ("opentelemetry-instrument", *argv), {**ZERO_CODE, **QUICK_SPANS}
+    with launch(argv, env) as app:
+        check_user_service(app, template, user_patterns)
+        # uvicorn raises SIGTERM again once it has shut down.
+        assert app.stop() in (0, -signal.SIGTERM)
+        assert "Traceback" not in app.output()
