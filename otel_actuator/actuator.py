@@ -132,8 +132,9 @@ class Actuator:
     ) -> Any:
         """List ``cache`` in the caches endpoint and publish its ``cache.*`` meters; returns what to use for it.
 
-        A cachetools cache comes back as a counting view to use in its place; a ``@cached`` function or an
-        ``lru_cache`` wrapper comes back as it is. Meters go through ``meter_provider`` (the global one by default).
+        A cachetools cache comes back as a counting view to use in its place; a ``@cached`` function, an
+        ``lru_cache`` wrapper or an aiocache cache (counted by a plugin it gets) comes back as it is. Meters go
+        through ``meter_provider`` (the global one by default).
         """
         from otel_actuator.sources.caches import CacheRegistry
 
@@ -146,10 +147,15 @@ class Actuator:
         return registry.register(name, cache, manager)
 
     def add_scheduler(self, scheduler: Any) -> None:
-        """Show an APScheduler 3 scheduler's jobs in scheduledtasks, with their last execution from now on."""
+        """Show a scheduler's tasks in scheduledtasks: an APScheduler 3 scheduler's jobs, with their last execution
+        from now on, or a Celery app's beat entries (a beat ``Service`` or ``Scheduler`` in this process adds their
+        last runs).
+        """
+        from otel_actuator.sources.celery_beat import provider_for
         from otel_actuator.sources.scheduling import watch
 
-        self.sources.scheduled_tasks.append(watch(scheduler))
+        celery_beat = provider_for(scheduler)
+        self.sources.scheduled_tasks.append(celery_beat if celery_beat is not None else watch(scheduler))
 
     def startup_step(self, name: str, **tags: object) -> AbstractContextManager[object]:
         """Time a ``with`` block as one step of the startup endpoint's timeline (``app.init``, ``db.migrate`` ...)."""

@@ -158,12 +158,17 @@ def _discovered_configuration() -> list[ConfigurationProvider]:
 
 
 def _discovered_schedulers() -> list[ScheduledTasksProvider]:
-    """APScheduler schedulers found without user code, when the library is installed."""
-    if importlib.util.find_spec("apscheduler") is None:
-        return []
-    from otel_actuator.sources.scheduling import discovered_apscheduler_tasks
+    """APScheduler schedulers and Celery apps found without user code, for the libraries installed."""
+    providers: list[ScheduledTasksProvider] = []
+    if importlib.util.find_spec("apscheduler") is not None:
+        from otel_actuator.sources.scheduling import discovered_apscheduler_tasks
 
-    return [discovered_apscheduler_tasks]
+        providers.append(discovered_apscheduler_tasks)
+    if importlib.util.find_spec("celery") is not None:
+        from otel_actuator.sources.celery_beat import discovered_celery_tasks
+
+        providers.append(discovered_celery_tasks)
+    return providers
 
 
 def _installed_distributions_sbom() -> Optional[SbomSource]:

@@ -6,16 +6,20 @@ What can be registered (``actuator.register_cache(name, cache, manager=...)``):
   a counting view of it, to use in its place (``@cached(view)``);
 * a cachetools-decorated function (``@cached(cache)``): its ``cache`` is replaced by a counting view, so
   the function keeps working unchanged;
-* a ``functools.lru_cache`` / ``functools.cache`` wrapper: read through its ``cache_info()``.
+* a ``functools.lru_cache`` / ``functools.cache`` wrapper: read through its ``cache_info()``;
+* an aiocache cache, or an aiocache ``@cached`` function: counted by a plugin (see
+  :mod:`otel_actuator.sources.aiocache_caches` for what is measured).
 
 The meters are Micrometer's: ``cache.gets`` (``result`` hit / miss), ``cache.puts``, ``cache.evictions``
 (entries dropped by the cache itself: size-bound or expired, not explicit deletions) and ``cache.size``,
 each tagged ``name``, ``cache`` and ``cache.manager``. They are observed from the counts at collection,
-so a cache access costs a counter increment and nothing else.
+so a cache access costs a counter increment and nothing else. A count a cache cannot give (the size of a
+Redis-backed aiocache cache) is left out of the meters rather than reported as 0.
 """
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Iterable, Iterator, MutableMapping, Sequence
 from dataclasses import dataclass
@@ -38,8 +42,8 @@ class CacheStatistics:
     hits: int
     misses: int
     puts: int
-    evictions: int
-    size: int
+    evictions: Optional[int]
+    size: Optional[int]
 
 
 class _Counted(Protocol):
@@ -164,6 +168,9 @@ def _added(a: tuple[int, int, int], b: tuple[int, int, int]) -> tuple[int, int, 
 
 def adapt(cache: Any) -> tuple[_Counted, Any]:
     """The adapter counting ``cache``, and what the caller should use from now on."""
+    aiocache = _aiocache(cache)
+    if aiocache is not None:
+        return aiocache, cache
     if callable(getattr(cache, "cache_info", None)) and callable(getattr(cache, "cache_clear", None)):
         return LruCacheFunction(cache), cache
     inner = getattr(cache, "cache", None)
@@ -178,8 +185,25 @@ def adapt(cache: Any) -> tuple[_Counted, Any]:
         return view, view
     raise TypeError(
         f"cannot register a {type(cache).__name__} as a cache: expected a mapping cache (cachetools), "
-        "a cachetools-decorated function or a functools.lru_cache wrapper"
+        "a cachetools-decorated function, a functools.lru_cache wrapper or an aiocache cache"
     )
+
+
+def _aiocache(cache: Any) -> Optional[_Counted]:
+    """The adapter of an aiocache cache (or of an aiocache ``@cached`` function's cache); None for anything else."""
+    base = getattr(sys.modules.get("aiocache.base"), "BaseCache", None)
+    if not isinstance(base, type):  # aiocache is not loaded: this cannot be one of its caches
+        return None
+    inner = getattr(cache, "cache", None) if callable(cache) else None
+    if not isinstance(cache, base) and isinstance(inner, base):
+        cache = inner
+    if not isinstance(cache, base):
+        return None
+    from aiocache.backends.memory import SimpleMemoryBackend
+
+    from otel_actuator.sources.aiocache_caches import AiocacheCache
+
+    return AiocacheCache(cache, in_memory=isinstance(cache, SimpleMemoryBackend))
 
 
 class CacheRegistry:
@@ -255,7 +279,8 @@ class CacheRegistry:
         for manager, name, counts in self.statistics():
             tags = {"name": name, "cache": name, "cache.manager": manager}
             for extra, value in values(counts):
-                observations.append(Observation(value, {**tags, **extra}))
+                if value is not None:
+                    observations.append(Observation(value, {**tags, **extra}))
         return observations
 
 

@@ -71,18 +71,27 @@ def discovered_apscheduler_tasks() -> list[ScheduledTask]:
     base = getattr(base_module, "BaseScheduler", None)
     if not isinstance(base, type):
         return []
-    schedulers: dict[int, Any] = {}
+    schedulers = module_globals_of_type((base,), skip=("apscheduler",))
+    return [task for scheduler in schedulers for task in watch(scheduler)()]
+
+
+def module_globals_of_type(types: tuple[type, ...], skip: tuple[str, ...]) -> list[Any]:
+    """The distinct objects of ``types`` that module globals hold, outside the modules named ``skip*``.
+
+    Only reads what is already imported: nothing is imported, created or called.
+    """
+    found: dict[int, Any] = {}
     for name, module in list(sys.modules.items()):
-        if module is None or name.startswith(("apscheduler", "otel_actuator")):
+        if module is None or name.startswith((*skip, "otel_actuator")):
             continue
         try:
             values = list(vars(module).values())
         except TypeError:
             continue
         for value in values:
-            if isinstance(value, base):
-                schedulers.setdefault(id(value), value)
-    return [task for scheduler in schedulers.values() for task in watch(scheduler)()]
+            if isinstance(value, types):
+                found.setdefault(id(value), value)
+    return list(found.values())
 
 
 class SchedulerTasks:
