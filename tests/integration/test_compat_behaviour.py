@@ -7,14 +7,9 @@ code, scripts and dashboards rely on. Registration goes to a mock Spring Boot Ad
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any, Callable
 
-import httpx
 import pytest
 
 from otel_actuator.compat import Pyctuator
@@ -22,18 +17,10 @@ from otel_actuator.compat.facade import PYCTUATOR_MEDIA_TYPE
 from otel_actuator.compat.telemetry import CAPTURED_HEADERS
 from tests.support.fake_admin import FakeAdmin
 from tests.support.polling import eventually
-from tests.support.servers import free_port, wait_for_port
+from tests.support.pyctuator_apps import PyctuatorApp, serving
+from tests.support.servers import free_port
 
 V3 = "application/vnd.spring-boot.actuator.v3+json"
-
-
-@dataclass
-class Served:
-    url: str
-    pyctuator: Pyctuator
-
-    def client(self) -> httpx.Client:
-        return httpx.Client(base_url=self.url, timeout=10.0)
 
 
 def _pyctuator(app: Any, port: int, admin: FakeAdmin) -> Pyctuator:
@@ -48,136 +35,65 @@ def _pyctuator(app: Any, port: int, admin: FakeAdmin) -> Pyctuator:
     )
 
 
-@contextmanager
-def _fastapi(admin: FakeAdmin) -> Iterator[Served]:
+def _fastapi() -> Any:
     from fastapi import FastAPI
-    from uvicorn import Config, Server
 
-    port, app = free_port(), FastAPI()
+    app = FastAPI()
     app.get("/")(lambda: "Hello World!")
-    pyctuator = _pyctuator(app, port, admin)
-    server = Server(Config(app=app, port=port, loop="asyncio", log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    wait_for_port(port)
-    try:
-        yield Served(f"http://127.0.0.1:{port}", pyctuator)
-    finally:
-        pyctuator.stop()
-        server.should_exit = True
-        thread.join(timeout=10)
+    return app
 
 
-@contextmanager
-def _flask(admin: FakeAdmin) -> Iterator[Served]:
+def _flask() -> Any:
     from flask import Flask
-    from werkzeug.serving import make_server
 
-    port, app = free_port(), Flask("behaviour")
+    app = Flask("behaviour")
     app.route("/")(lambda: "Hello World!")
-    pyctuator = _pyctuator(app, port, admin)
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    wait_for_port(port)
-    try:
-        yield Served(f"http://127.0.0.1:{port}", pyctuator)
-    finally:
-        pyctuator.stop()
-        server.shutdown()
-        thread.join(timeout=10)
+    return app
 
 
-@contextmanager
-def _on_a_loop(start: Callable[[], Any], stop: Callable[[], Any], port: int) -> Iterator[None]:
-    """Run ``start`` (a coroutine function) on an event loop of its own thread until the block ends."""
-    loop = asyncio.new_event_loop()
-    ready = threading.Event()
-
-    def run() -> None:
-        asyncio.set_event_loop(loop)
-        loop.run_until_complete(start())
-        ready.set()
-        loop.run_forever()
-        loop.run_until_complete(stop())
-        loop.close()
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    ready.wait(10)
-    wait_for_port(port)
-    try:
-        yield
-    finally:
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=10)
-
-
-@contextmanager
-def _aiohttp(admin: FakeAdmin) -> Iterator[Served]:
+def _aiohttp() -> Any:
     from aiohttp import web
 
     async def hello(request: web.Request) -> web.Response:
         return web.Response(text="Hello World!")
 
-    port, app = free_port(), web.Application()
+    app = web.Application()
     app.router.add_get("/", hello)
-    pyctuator = _pyctuator(app, port, admin)
-    runner = web.AppRunner(app)
-
-    async def start() -> None:
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", port).start()
-
-    with _on_a_loop(start, runner.cleanup, port):
-        try:
-            yield Served(f"http://127.0.0.1:{port}", pyctuator)
-        finally:
-            pyctuator.stop()
+    return app
 
 
-@contextmanager
-def _tornado(admin: FakeAdmin) -> Iterator[Served]:
+def _tornado() -> Any:
     import tornado.web
 
     class Hello(tornado.web.RequestHandler):
         def get(self) -> None:
             self.write("Hello World!")
 
-    port, app = free_port(), tornado.web.Application([(r"/", Hello)])
-    pyctuator = _pyctuator(app, port, admin)
-    servers: list[Any] = []
-
-    async def start() -> None:
-        servers.append(app.listen(port, address="127.0.0.1"))
-
-    async def stop() -> None:
-        servers[0].stop()
-
-    with _on_a_loop(start, stop, port):
-        try:
-            yield Served(f"http://127.0.0.1:{port}", pyctuator)
-        finally:
-            pyctuator.stop()
+    return tornado.web.Application([(r"/", Hello)])
 
 
-APPS = {"fastapi": _fastapi, "flask": _flask, "aiohttp": _aiohttp, "tornado": _tornado}
+#: The app under test and the mock SBA it registers with.
+Served = tuple[PyctuatorApp, FakeAdmin]
+#: framework -> a Hello World app of its own
+APPS: dict[str, Callable[[], Any]] = {"fastapi": _fastapi, "flask": _flask, "aiohttp": _aiohttp, "tornado": _tornado}
 
 
 @pytest.fixture(params=list(APPS))
-def served(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Served, FakeAdmin]]:
+def served(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[Served]:
     # What the drop-in sets when unset, restored after the test so other tests keep their own.
     for name, value in CAPTURED_HEADERS.items():
         monkeypatch.setenv(name, value)
+    framework = str(request.param)
     admin = FakeAdmin()
     try:
-        with APPS[str(request.param)](admin) as app:
-            yield app, admin
+        port, app = free_port(), APPS[framework]()
+        with serving(framework, app, port, _pyctuator(app, port, admin)) as under_test:
+            yield under_test, admin
     finally:
         admin.close()
 
 
-def test_registers_at_the_url_given_with_pyctuator_s_document(served: tuple[Served, FakeAdmin]) -> None:
+def test_registers_at_the_url_given_with_pyctuator_s_document(served: Served) -> None:
     app, admin = served
     first = eventually(lambda: admin.registrations(), what="a registration")[0]
     assert first.path == "/register"
@@ -190,7 +106,7 @@ def test_registers_at_the_url_given_with_pyctuator_s_document(served: tuple[Serv
     eventually(lambda: len(admin.registrations()) >= 2, what="the registration repeated every interval")
 
 
-def test_the_registration_handler_stops_and_deregisters(served: tuple[Served, FakeAdmin]) -> None:
+def test_the_registration_handler_stops_and_deregisters(served: Served) -> None:
     app, admin = served
     handler = app.pyctuator.boot_admin_registration_handler
     assert handler is not None
@@ -206,7 +122,7 @@ def test_the_registration_handler_stops_and_deregisters(served: tuple[Served, Fa
 
 
 @pytest.mark.parametrize("accept", [None, "*/*"])
-def test_a_client_that_names_no_type_gets_spring_boot_2_bodies(served: tuple[Served, FakeAdmin], accept: Any) -> None:
+def test_a_client_that_names_no_type_gets_spring_boot_2_bodies(served: Served, accept: Any) -> None:
     app, _ = served
     headers = {"Accept": accept} if accept else {}
     with app.client() as http:
@@ -221,7 +137,7 @@ def test_a_client_that_names_no_type_gets_spring_boot_2_bodies(served: tuple[Ser
     assert logfile.status_code == 200 and logfile.headers["content-type"].startswith("text/plain")
 
 
-def test_spring_boot_admin_still_negotiates_version_3(served: tuple[Served, FakeAdmin]) -> None:
+def test_spring_boot_admin_still_negotiates_version_3(served: Served) -> None:
     app, _ = served
     with app.client() as http:
         health = http.get("/pyctuator/health", headers={"Accept": f"{V3}, application/json"})
@@ -230,7 +146,7 @@ def test_spring_boot_admin_still_negotiates_version_3(served: tuple[Served, Fake
 
 
 @pytest.mark.parametrize("name", ["memory.rss", "thread.count"])
-def test_pyctuator_s_metric_names_answer(served: tuple[Served, FakeAdmin], name: str) -> None:
+def test_pyctuator_s_metric_names_answer(served: Served, name: str) -> None:
     app, _ = served
     with app.client() as http:
         assert name in http.get("/pyctuator/metrics").json()["names"]
@@ -240,7 +156,7 @@ def test_pyctuator_s_metric_names_answer(served: tuple[Served, FakeAdmin], name:
     assert metric["measurements"][0]["value"] >= 1
 
 
-def test_loggers_are_set_without_a_content_type(served: tuple[Served, FakeAdmin]) -> None:
+def test_loggers_are_set_without_a_content_type(served: Served) -> None:
     app, _ = served
     with app.client() as http:
         changed = http.post("/pyctuator/loggers/behaviour.test", content=b'{"configuredLevel": "DEBUG"}')
@@ -251,7 +167,7 @@ def test_loggers_are_set_without_a_content_type(served: tuple[Served, FakeAdmin]
         assert http.get("/pyctuator/loggers/behaviour.test").json()["configuredLevel"] is None
 
 
-def test_httptrace_records_headers_as_sent_with_secrets_masked(served: tuple[Served, FakeAdmin]) -> None:
+def test_httptrace_records_headers_as_sent_with_secrets_masked(served: Served) -> None:
     app, _ = served
     with app.client() as http:
         assert http.get("/", headers={"X-Request-Tag": "abc", "Authorization": "Bearer s3cret"}).status_code == 200
@@ -269,7 +185,7 @@ def test_httptrace_records_headers_as_sent_with_secrets_masked(served: tuple[Ser
     assert all(name == name.lower() for name in headers)
 
 
-def _tornado_app(app: Served) -> bool:
+def _tornado_app(app: PyctuatorApp) -> bool:
     from otel_actuator.web.tornado import ActuatorHandler
 
     mappings = app.pyctuator.actuator.sources.mappings

@@ -12,14 +12,11 @@ import logging
 import shutil
 import ssl
 import subprocess
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-import httpx
 import pytest
 
 from otel_actuator.compat import BasicAuth, Endpoints, Pyctuator
@@ -28,8 +25,9 @@ from otel_actuator.compat.health.redis_health_provider import RedisHealthProvide
 from otel_actuator.core.negotiation import V2_JSON, V3_JSON
 from tests.support.fake_admin import FakeAdmin
 from tests.support.polling import eventually
+from tests.support.pyctuator_apps import PyctuatorApp, serving
 from tests.support.requirements import require
-from tests.support.servers import free_port, wait_for_port
+from tests.support.servers import free_port
 from tests.support.services import MariaDbServer, RedisServer, redis_version
 
 FRAMEWORKS = ("fastapi", "flask")
@@ -37,20 +35,9 @@ FRAMEWORKS = ("fastapi", "flask")
 SBA_ACCEPT = f"{V3_JSON},{V2_JSON},application/json"
 
 
-@dataclass
-class Tutorial:
-    url: str
-    pyctuator: Pyctuator
-
-    def client(self) -> httpx.Client:
-        return httpx.Client(base_url=self.url, timeout=10.0)
-
-
 @contextmanager
-def fastapi_tutorial(registration_url: str, **options: Any) -> Iterator[Tutorial]:
+def fastapi_tutorial(registration_url: str, **options: Any) -> Iterator[PyctuatorApp]:
     from fastapi import FastAPI
-    from uvicorn import Server
-    from uvicorn.config import Config
 
     port = free_port()
     app = FastAPI(
@@ -72,22 +59,13 @@ def fastapi_tutorial(registration_url: str, **options: Any) -> Iterator[Tutorial
         registration_url=registration_url,
         **options,
     )
-    server = Server(config=Config(app=app, port=port, loop="asyncio", log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    wait_for_port(port)
-    try:
-        yield Tutorial(f"http://127.0.0.1:{port}", pyctuator)
-    finally:
-        pyctuator.stop()
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serving("fastapi", app, port, pyctuator) as tutorial:
+        yield tutorial
 
 
 @contextmanager
-def flask_tutorial(registration_url: str, **options: Any) -> Iterator[Tutorial]:
+def flask_tutorial(registration_url: str, **options: Any) -> Iterator[PyctuatorApp]:
     from flask import Flask
-    from werkzeug.serving import make_server
 
     port = free_port()
     app_name = "Flask App with Pyctuator"
@@ -105,16 +83,8 @@ def flask_tutorial(registration_url: str, **options: Any) -> Iterator[Tutorial]:
         registration_url=registration_url,
         **options,
     )
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    wait_for_port(port)
-    try:
-        yield Tutorial(f"http://127.0.0.1:{port}", pyctuator)
-    finally:
-        pyctuator.stop()
-        server.shutdown()
-        thread.join(timeout=10)
+    with serving("flask", app, port, pyctuator) as tutorial:
+        yield tutorial
 
 
 TUTORIALS: dict[str, Callable[..., Any]] = {"fastapi": fastapi_tutorial, "flask": flask_tutorial}
