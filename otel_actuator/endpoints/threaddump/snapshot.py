@@ -44,6 +44,7 @@ from typing import Any, Optional
 
 from otel_actuator.endpoints.threaddump import callsite
 from otel_actuator.endpoints.threaddump.callsite import MISSING, Call, call_at
+from otel_actuator.endpoints.threaddump.stacks import StackLine, thread_stacks
 
 _logger = logging.getLogger("otel_actuator")
 
@@ -101,8 +102,13 @@ def register_loop(loop: asyncio.AbstractEventLoop) -> None:
 
 
 def snapshot() -> list[ThreadSnapshot]:
-    """Every live thread, then every unfinished task of the known event loops."""
+    """Every live thread, then every unfinished task of the known event loops.
+
+    Only each thread's innermost frame is read as a frame object (for its state); the stacks come from
+    :func:`~otel_actuator.endpoints.threaddump.stacks.thread_stacks`, which never follows ``f_back``.
+    """
     frames = sys._current_frames()
+    stacks = thread_stacks()
     states_known = _reads_call_sites()
     result: list[ThreadSnapshot] = []
     for thread in threading.enumerate():
@@ -112,10 +118,12 @@ def snapshot() -> list[ThreadSnapshot]:
         native_id = getattr(thread, "native_id", None)
         thread_id = native_id if isinstance(native_id, int) else ident
         frame = frames.pop(ident, None)
-        result.append(_thread_snapshot(thread_id, thread.name, thread.daemon, frame, states_known))
+        stack = _stack_of(stacks.get(ident), frame)
+        result.append(_thread_snapshot(thread_id, thread.name, thread.daemon, frame, stack, states_known))
     # Threads started with _thread directly are unknown to threading; they never block exit.
     for ident, frame in frames.items():
-        result.append(_thread_snapshot(ident, f"unregistered-{ident}", True, frame, states_known))
+        stack = _stack_of(stacks.get(ident), frame)
+        result.append(_thread_snapshot(ident, f"unregistered-{ident}", True, frame, stack, states_known))
     result.extend(_task_snapshots())
     return result
 
@@ -141,24 +149,26 @@ def _reads_call_sites() -> bool:
     return False
 
 
+def _stack_of(lines: Optional[Sequence[StackLine]], frame: Optional[FrameType]) -> tuple[Frame, ...]:
+    """The thread's stack; past faulthandler's 100 threads, its innermost frame alone."""
+    if lines:
+        return tuple(Frame(line.module, line.function, line.file_name, line.line_number) for line in lines[:MAX_DEPTH])
+    return (_describe_frame(frame),) if frame is not None else ()
+
+
 def _thread_snapshot(
-    thread_id: int, name: str, daemon: bool, frame: Optional[FrameType], states_known: bool
+    thread_id: int,
+    name: str,
+    daemon: bool,
+    frame: Optional[FrameType],
+    stack: tuple[Frame, ...],
+    states_known: bool,
 ) -> ThreadSnapshot:
-    stack = _stack(_frame_chain(frame))
     wait = _wait_of(frame) if frame is not None and states_known else None
     if wait is None:
         return ThreadSnapshot(thread_id, name, daemon, RUNNABLE, stack)
     frames = stack if wait.frame is None else (wait.frame, *stack)
     return ThreadSnapshot(thread_id, name, daemon, wait.state, frames, wait.monitor, in_native=True)
-
-
-def _frame_chain(frame: Optional[FrameType]) -> list[FrameType]:
-    """Innermost first."""
-    chain: list[FrameType] = []
-    while frame is not None and len(chain) < MAX_DEPTH:
-        chain.append(frame)
-        frame = frame.f_back
-    return chain
 
 
 def _stack(frames: Sequence[FrameType]) -> tuple[Frame, ...]:
