@@ -14,7 +14,8 @@ without FastAPI, Flask or the OpenTelemetry SDK's optional parts costs nothing:
   and the ready-made :class:`RedisHealthIndicator`, :class:`AsyncRedisHealthIndicator`,
   :class:`SqlAlchemyHealthIndicator`, :class:`AsyncSqlAlchemyHealthIndicator`, :class:`DiskSpaceHealthIndicator`;
 * data for endpoints: :class:`RouteMapping` (mappings), :class:`Meter`, :class:`Exchange`;
-* what runs beside an actuator: :class:`Running` (``running(actuator).stop()``), :class:`ManagementServer`.
+* what runs beside an actuator: :class:`Running` (``running(actuator).stop()``), :class:`ManagementServer`;
+* logging: :func:`quiet_access_log` (the servers' access logs without the actuator's requests).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     )
     from otel_actuator.sanitize import Sanitizer
     from otel_actuator.sources import Exchange, Meter, RouteMapping, Sources
+    from otel_actuator.web.access_log import quiet_access_log
     from otel_actuator.web.aiohttp import mount_aiohttp
     from otel_actuator.web.django import mount_django
     from otel_actuator.web.fastapi import mount_fastapi
@@ -73,6 +75,7 @@ _LAZY = {
     "Meter": "otel_actuator.sources",
     "RouteMapping": "otel_actuator.sources",
     "Sources": "otel_actuator.sources",
+    "quiet_access_log": "otel_actuator.web.access_log",
     "mount_aiohttp": "otel_actuator.web.aiohttp",
     "mount_django": "otel_actuator.web.django",
     "mount_fastapi": "otel_actuator.web.fastapi",
@@ -114,6 +117,7 @@ __all__ = [
     "mount_flask",
     "mount_starlette",
     "mount_tornado",
+    "quiet_access_log",
     "running",
     "serve_management",
     "wrap_asgi",

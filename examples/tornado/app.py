@@ -18,7 +18,7 @@ from typing import Any
 
 import tornado.web
 
-from otel_actuator import mount_tornado
+from otel_actuator import mount_tornado, quiet_access_log
 
 logger = logging.getLogger("user_service")
 # INFO for the whole app, as Spring Boot's default: the log file and SBA's Loggers view show it.
@@ -75,17 +75,6 @@ class UserHandler(_JsonHandler):
         self.reply(user)
 
 
-class QuietActuatorRequests(logging.Filter):
-    """Drops Tornado's access-log lines for the actuator: Spring Boot Admin polls it several times a second."""
-
-    def __init__(self, base_path: str) -> None:
-        super().__init__()
-        self._request = re.compile(r"^\d+ [A-Z]+ " + re.escape(base_path.rstrip("/")) + r"[/? ]")
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not self._request.search(record.getMessage())
-
-
 def create_app() -> tornado.web.Application:
     users = _Users()
     app = tornado.web.Application(
@@ -96,7 +85,8 @@ def create_app() -> tornado.web.Application:
         ]
     )
     actuator = mount_tornado(app)
-    logging.getLogger("tornado.access").addFilter(QuietActuatorRequests(actuator.settings.base_path))
+    # Spring Boot Admin polls the actuator several times a second: keep that out of the access log.
+    quiet_access_log(actuator.settings.base_path)
     redis_url = os.environ.get("REDIS_URL")
     if redis_url:
         import redis

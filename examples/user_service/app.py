@@ -15,7 +15,6 @@ from __future__ import annotations
 import itertools
 import json
 import logging
-import re
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -27,22 +26,11 @@ from fastapi import FastAPI, HTTPException
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings
 
-from otel_actuator import mount_fastapi
+from otel_actuator import mount_fastapi, quiet_access_log
 
 logger = logging.getLogger("user_service")
 # INFO for the whole app, as Spring Boot's default: the log file and SBA's Loggers view show it.
 logging.getLogger().setLevel(logging.INFO)
-
-
-class QuietActuatorRequests(logging.Filter):
-    """Drops uvicorn's access-log lines for the actuator: Spring Boot Admin polls it several times a second."""
-
-    def __init__(self, base_path: str) -> None:
-        super().__init__()
-        self._request = re.compile(r'"[A-Z]+ ' + re.escape(base_path.rstrip("/")) + r"[/? ]")
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not self._request.search(record.getMessage())
 
 
 class UserServiceSettings(BaseSettings):
@@ -130,7 +118,8 @@ def create_app(settings: Optional[UserServiceSettings] = None) -> FastAPI:
     app = FastAPI(title="user-service", lifespan=lifespan)
     actuator = mount_fastapi(app)
     actuator.add_settings_model(settings)
-    logging.getLogger("uvicorn.access").addFilter(QuietActuatorRequests(actuator.settings.base_path))
+    # Spring Boot Admin polls the actuator several times a second: keep that out of the access log.
+    quiet_access_log(actuator.settings.base_path)
     store: UserStore = MemoryStore()
     redis_url = settings.redis_url
     if redis_url:

@@ -16,22 +16,11 @@ from typing import Any
 
 from flask import Flask, abort, jsonify, request
 
-from otel_actuator import mount_flask
+from otel_actuator import mount_flask, quiet_access_log
 
 logger = logging.getLogger("user_service")
 # INFO for the whole app, as Spring Boot's default: the log file and SBA's Loggers view show it.
 logging.getLogger().setLevel(logging.INFO)
-
-
-class QuietActuatorRequests(logging.Filter):
-    """Drops werkzeug's access-log lines for the actuator: Spring Boot Admin polls it several times a second."""
-
-    def __init__(self, base_path: str) -> None:
-        super().__init__()
-        self._request = re.compile(r'"[A-Z]+ ' + re.escape(base_path.rstrip("/")) + r"[/? ]")
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not self._request.search(record.getMessage())
 
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -40,7 +29,8 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 def create_app() -> Flask:
     app = Flask("user_service")
     actuator = mount_flask(app)
-    logging.getLogger("werkzeug").addFilter(QuietActuatorRequests(actuator.settings.base_path))
+    # Spring Boot Admin polls the actuator several times a second: keep that out of the access log.
+    quiet_access_log(actuator.settings.base_path)
     users: dict[int, dict[str, Any]] = {}
     ids = itertools.count(1)
     lock = threading.Lock()
