@@ -28,6 +28,7 @@ from tests.support.sba import (
     UserService,
     built_jar,
     running_admin,
+    session_admin,
     start_spring_boot,
     user_service_env,
 )
@@ -126,16 +127,8 @@ def sba_eureka(eureka_server: EurekaServer) -> Iterator[AdminServer]:
         yield server
 
 
-@pytest.fixture(scope="session")
-def sba41() -> Iterator[AdminServer]:
-    with running_admin(41) as server:
-        yield server
-
-
-@pytest.fixture(scope="session")
-def sba40() -> Iterator[AdminServer]:
-    with running_admin(40) as server:
-        yield server
+sba41 = session_admin(41)
+sba40 = session_admin(40)
 
 
 # -- the user-service registering with Eureka --------------------------------------------------------

@@ -217,16 +217,19 @@ def running_admin(
         process.forget()
 
 
-@pytest.fixture(scope="session")
-def sba3() -> Iterator[AdminServer]:
-    with running_admin(3) as server:
-        yield server
+def session_admin(version: int) -> Any:
+    """The session fixture ``sba<version>``: one SBA server of that version for the whole session."""
+
+    def admin() -> Iterator[AdminServer]:
+        """One Spring Boot Admin server of this version for the whole session."""
+        with running_admin(version) as server:
+            yield server
+
+    return pytest.fixture(scope="session", name=f"sba{version}")(admin)
 
 
-@pytest.fixture(scope="session")
-def sba2() -> Iterator[AdminServer]:
-    with running_admin(2) as server:
-        yield server
+sba3 = session_admin(3)
+sba2 = session_admin(2)
 
 
 # -- the example user-service ----------------------------------------------------------------------
