@@ -24,7 +24,7 @@ fi
 
 if [ -z "${NO_SBA:-}" ] && command -v java >/dev/null 2>&1 && command -v mvn >/dev/null 2>&1; then
   # build-sba.sh says when it builds (and when it is done); the demo hides only its "up to date" line.
-  jar=$("$root/scripts/build-sba.sh" 3 2> >(grep -v ' is up to date: ' >&2))
+  jar=$("$root/scripts/build-sba.sh" 41 2> >(grep -v ' is up to date: ' >&2))
   SBA_PORT=$sba_port start_java "Spring Boot Admin on port $sba_port" "$jar" "$workdir/sba.log"
   if wait_for "http://127.0.0.1:$sba_port/actuator/health" 90; then
     export OTEL_ACTUATOR_ADMIN_URL="http://127.0.0.1:$sba_port"
