@@ -67,10 +67,16 @@ class TokenBucket:
 
 
 class RateLimitedRootSampler(Sampler):
-    """Samples a root span when the token bucket has a token; meant as ``ParentBased``'s root sampler."""
+    """Samples a root span when the token bucket has a token; meant as ``ParentBased``'s root sampler.
 
-    def __init__(self, bucket: TokenBucket) -> None:
+    Requests below ``skip_path`` (the actuator's base path) are dropped without spending a token: the
+    exchanges view leaves them out anyway, and Spring Boot Admin's polling would otherwise use up the
+    budget meant for the application's own requests.
+    """
+
+    def __init__(self, bucket: TokenBucket, skip_path: Optional[str] = None) -> None:
         self.bucket = bucket
+        self._skip = skip_path.rstrip("/") if skip_path and skip_path != "/" else None
 
     def should_sample(
         self,
@@ -82,18 +88,31 @@ class RateLimitedRootSampler(Sampler):
         links: Optional[Sequence[Link]] = None,
         trace_state: Optional[TraceState] = None,
     ) -> SamplingResult:
+        if self._skip is not None and attributes and self._skipped(attributes):
+            return _DROP
         if self.bucket.take():
             # The span starts with the result's attributes: hand the instrumentation's on.
             return SamplingResult(Decision.RECORD_AND_SAMPLE, attributes)
         return _DROP
 
+    def _skipped(self, attributes: Attributes) -> bool:
+        assert attributes is not None and self._skip is not None
+        # The server instrumentations start their span with the path: url.path (stable) or http.target (old).
+        target = attributes.get("url.path") or attributes.get("http.target")
+        if not isinstance(target, str) or not target.startswith(self._skip):
+            return False
+        rest = target[len(self._skip) :]
+        return rest == "" or rest[0] in "/?"
+
     def get_description(self) -> str:
         return f"RateLimitedRootSampler{{{self.bucket.rate:g}/s}}"
 
 
-def rate_limited_sampler(traces_per_second: float, clock: Callable[[], float] = time.monotonic) -> Sampler:
+def rate_limited_sampler(
+    traces_per_second: float, clock: Callable[[], float] = time.monotonic, skip_path: Optional[str] = None
+) -> Sampler:
     """Parent-based: children follow their parent, new traces are limited to ``traces_per_second``."""
-    return ParentBased(RateLimitedRootSampler(TokenBucket(traces_per_second, clock)))
+    return ParentBased(RateLimitedRootSampler(TokenBucket(traces_per_second, clock), skip_path))
 
 
 def sampler_from_environment(argument: Optional[str] = None) -> Sampler:
@@ -101,7 +120,9 @@ def sampler_from_environment(argument: Optional[str] = None) -> Sampler:
     is not read, so that one setting names the rate whichever way the sampler was chosen)."""
     from otel_actuator.settings import Settings
 
-    return rate_limited_sampler(Settings.from_env().traces_per_second)
+    settings = Settings.from_env()
+    skip = None if settings.exchanges_include_actuator else settings.base_path
+    return rate_limited_sampler(settings.traces_per_second, skip_path=skip)
 
 
 def install(tracer_provider: TracerProvider) -> None:

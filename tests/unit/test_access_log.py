@@ -18,12 +18,22 @@ KEPT = ("/users", "/actuators", "/users?next=/actuator/health")
 
 @pytest.fixture(autouse=True)
 def _restored_filters(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
-    """Each test's filters are gone after it; INFO records are captured."""
-    before = {name: list(logging.getLogger(name).filters) for name in ACCESS_LOGGERS}
+    """Each test's filters are gone after it; INFO records reach caplog.
+
+    Servers started by earlier tests configure their access loggers (uvicorn's logging config sets
+    ``propagate=False`` on ``uvicorn.access``), so each logger is opened up here and restored after.
+    """
+    loggers = [logging.getLogger(name) for name in ACCESS_LOGGERS]
+    before = [(log, list(log.filters), log.propagate, log.level, log.disabled) for log in loggers]
+    for log in loggers:
+        log.propagate, log.disabled = True, False
+        log.setLevel(logging.NOTSET)
     caplog.set_level(logging.INFO)
     yield
-    for name, filters in before.items():
-        logging.getLogger(name).filters[:] = filters
+    for log, filters, propagate, level, disabled in before:
+        log.filters[:] = filters
+        log.propagate, log.disabled = propagate, disabled
+        log.setLevel(level)
 
 
 def _log(logger: str, path: str) -> None:

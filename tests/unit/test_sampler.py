@@ -210,3 +210,21 @@ def test_a_burst_is_counted_exactly_while_the_exchanges_are_a_sample() -> None:
     assert {m["statistic"]: m["value"] for m in body["measurements"]}["COUNT"] == 60.0
     uris = [exchange.uri for exchange in bridge.recorder.exchanges()]
     assert sorted(uri.rsplit("/", 1)[1] for uri in uris) == sorted(["0", "1", "2", "3", "50", "51"])
+
+
+@pytest.mark.parametrize("path_key", ["url.path", "http.target"])
+def test_actuator_requests_spend_no_token(path_key: str) -> None:
+    """SBA polls the actuator several times a second; its requests must not use up the app's budget."""
+    clock = FakeClock()
+    provider = TracerProvider(sampler=rate_limited_sampler(2.0, clock, skip_path="/actuator"))
+    exporter = InMemorySpanExporter()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracer = provider.get_tracer("test")
+    for path in ("/actuator/health", "/actuator", "/actuator/metrics?tag=a:b", "/actuator/env/PATH") * 5:
+        with tracer.start_as_current_span("GET", attributes={path_key: path}):
+            pass
+    for path in ("/users/1", "/actuatorx", "/users/2", "/users/3"):
+        with tracer.start_as_current_span("GET", attributes={path_key: path}):
+            pass
+    recorded = [span.attributes[path_key] for span in exporter.get_finished_spans() if span.attributes]
+    assert recorded == ["/users/1", "/actuatorx"]  # the two tokens went to the first two app requests

@@ -46,3 +46,23 @@ def test_another_threads_stack_names_its_functions_and_modules() -> None:
     finally:
         release.set()
         worker.join()
+
+
+def test_past_a_hundred_threads_every_thread_is_listed_and_the_dumper_keeps_its_stack() -> None:
+    from otel_actuator.endpoints.threaddump.snapshot import snapshot
+
+    release = threading.Event()
+    parked = [threading.Thread(target=release.wait, name=f"parked-{n}") for n in range(110)]
+    for thread in parked:
+        thread.start()
+    try:
+        snapshots = {s.name: s for s in snapshot()}
+        assert all(f"parked-{n}" in snapshots for n in range(110))
+        assert all(snapshots[f"parked-{n}"].frames for n in range(110)), "each thread has at least its top frame"
+        mine = snapshots[threading.current_thread().name]
+        names = [frame.method_name for frame in mine.frames]
+        assert "test_past_a_hundred_threads_every_thread_is_listed_and_the_dumper_keeps_its_stack" in names
+    finally:
+        release.set()
+        for thread in parked:
+            thread.join()

@@ -109,6 +109,8 @@ def snapshot() -> list[ThreadSnapshot]:
     """
     frames = sys._current_frames()
     stacks = thread_stacks()
+    # The dumping thread's own frames are safe to walk, and faulthandler lists only 100 threads.
+    stacks[threading.get_ident()] = _own_stack()
     states_known = _reads_call_sites()
     result: list[ThreadSnapshot] = []
     for thread in threading.enumerate():
@@ -147,6 +149,17 @@ def _reads_call_sites() -> bool:
             *sys.version_info[:2],
         )
     return False
+
+
+def _own_stack() -> list[StackLine]:
+    """The calling thread's stack, innermost first (its frames cannot change while it walks them)."""
+    lines: list[StackLine] = []
+    frame: Optional[FrameType] = sys._getframe(1)
+    while frame is not None and len(lines) < MAX_DEPTH:
+        described = _describe_frame(frame)
+        lines.append(StackLine(described.class_name, described.method_name, described.file_name, described.line_number))
+        frame = frame.f_back
+    return lines
 
 
 def _stack_of(lines: Optional[Sequence[StackLine]], frame: Optional[FrameType]) -> tuple[Frame, ...]:
